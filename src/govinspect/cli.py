@@ -1,0 +1,195 @@
+"""The ``govinspect`` command. Help and messages in Chinese; command names in English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from govinspect import __version__
+from govinspect.config import ConfigError, Settings, load_settings
+from govinspect.farm.cli import app as farm_app
+from govinspect.registry import service
+from govinspect.registry.tabular import RegistryFileError
+from govinspect.store import Store, open_store
+from govinspect.store.db import StoreError
+
+console = Console()
+err = Console(stderr=True)
+
+app = typer.Typer(
+    help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+registry_app = typer.Typer(help="网站与政务新媒体名录：导入、查看、导出。", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(farm_app, name="farm")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]错误：[/]{message}", highlight=False)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def store() -> Store:
+    try:
+        return open_store(settings().database_url)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"govinspect {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出。")
+    ] = False,
+) -> None:
+    """govinspect：政府网站与政务新媒体检查工具。"""
+
+
+@app.command()
+def status() -> None:
+    """显示数据目录、数据库与名录概况。"""
+    from govinspect.store.db import current_revision
+
+    conf = settings()
+    db = store()
+    with db.session() as session:
+        summary = service.site_summary(session, running_only=False)
+        accounts = service.account_summary(session, running_only=False)
+    console.print(f"数据目录：{conf.home}")
+    console.print(
+        f"数据库：{db.engine.url.render_as_string(hide_password=True)}（版本 {current_revision(db.engine)}）"
+    )
+    console.print(f"名录：网站 {summary.total()} 家，政务新媒体 {accounts.total()} 个")
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="CSV（UTF-8 或 GB18030）或 XLSX 文件。", exists=False)],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="跳过有错误的行，导入其余的行。")
+    ] = False,
+) -> None:
+    """导入网站或政务新媒体名录（按表头自动识别）；已有记录按标识码或平台+账号ID更新。"""
+    db = store()
+    with console.status(f"正在导入 {file.name} …"):
+        try:
+            report = service.import_file(db, file, skip_invalid=skip_invalid)
+        except RegistryFileError as exc:
+            raise fail(str(exc)) from exc
+        except service.RegistryImportError as exc:
+            for error in exc.errors:
+                err.print(f"  {error}", highlight=False)
+            raise fail(f"{exc}。请修改后重新导入，或使用 --skip-invalid 跳过错误行。") from exc
+    kind = "网站" if report.kind == "sites" else "政务新媒体账号"
+    console.print(
+        f"已导入{kind} {report.total} 条：新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}。"
+    )
+    if report.skipped:
+        console.print(f"[yellow]跳过 {report.skipped_rows} 行：[/]")
+        for error in report.skipped:
+            console.print(f"  {error}", highlight=False)
+
+
+@registry_app.command("list")
+def registry_list(
+    kind: Annotated[str, typer.Option("--kind", help="sites（网站）或 accounts（政务新媒体）。")] = "sites",
+    region: Annotated[str | None, typer.Option("--region", help="只列出该所属地区。")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="只列出该类别（或平台）。")] = None,
+) -> None:
+    """列出名录。"""
+    if kind not in ("sites", "accounts"):
+        raise fail("--kind 只能是 sites 或 accounts", code=2)
+    with store().session() as session:
+        if kind == "sites":
+            table = Table("网站标识码", "网站名称", "首页网址", "主办单位", "所属地区", "类别", "运行状态")
+            for site in service.sites(session, region=region, category=category):
+                table.add_row(*service.site_row(site)[:7])
+        else:
+            table = Table("平台", "账号名称", "账号ID", "主办单位", "所属地区", "运行状态", "是否备案")
+            for account in service.accounts(session, region=region, platform=category):
+                table.add_row(*service.account_row(account))
+    table.title = f"共 {table.row_count} 条"
+    console.print(table)
+
+
+@registry_app.command("export")
+def registry_export(
+    file: Annotated[Path, typer.Argument(help="输出文件，按扩展名写 CSV 或 XLSX。")],
+    kind: Annotated[str, typer.Option("--kind", help="sites（网站）或 accounts（政务新媒体）。")] = "sites",
+) -> None:
+    """按导入格式导出名录。"""
+    if kind not in ("sites", "accounts"):
+        raise fail("--kind 只能是 sites 或 accounts", code=2)
+    try:
+        count = service.export_file(store(), file, kind)
+    except RegistryFileError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"已导出 {count} 条到 {file}")
+
+
+def summary_tables(db: Store) -> list[Table]:
+    """Sites by region and category, and accounts by region and platform, with totals."""
+    with db.session() as session:
+        parts = [("网站", service.site_summary(session)), ("政务新媒体", service.account_summary(session))]
+    tables = []
+    for label, summary in parts:
+        columns = [c for c in summary.columns if summary.total(column=c)]
+        table = Table(
+            "所属地区",
+            *columns,
+            "合计",
+            title=f"运行中的{label}（按地区与{'类别' if label == '网站' else '平台'}）",
+        )
+        for region in summary.regions:
+            table.add_row(
+                region, *[str(summary.total(region, c)) for c in columns], str(summary.total(region))
+            )
+        table.add_section()
+        table.add_row("合计", *[str(summary.total(column=c)) for c in columns], str(summary.total()))
+        tables.append(table)
+    return tables
+
+
+@registry_app.command("summary")
+def registry_summary() -> None:
+    """按所属地区与类别统计运行中的网站和政务新媒体。"""
+    for table in summary_tables(store()):
+        console.print(table)
+
+
+@app.command()
+def demo(
+    sites: Annotated[int, typer.Option("--sites", min=3, max=2000, help="模拟网站数量。")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成完全相同的网站）。")] = 2020,
+    port: Annotated[int, typer.Option("--port", help="模拟网站监听的端口。")] = 18080,
+) -> None:
+    """演示：生成并启动一组模拟政府网站，导入其名录，按地区与类别汇总。"""
+    from govinspect.demo import run_demo
+
+    run_demo(store(), settings().home / "demo-farm", sites=sites, seed=seed, port=port, console=console)
+    for table in summary_tables(store()):
+        console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

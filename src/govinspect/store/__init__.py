@@ -1,0 +1,5 @@
+"""Persistence: SQLAlchemy models, engines and sessions, Alembic migrations applied on first use."""
+
+from govinspect.store.db import Store, open_store
+
+__all__ = ["Store", "open_store"]
