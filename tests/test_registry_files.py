@@ -116,6 +116,12 @@ def test_tab_and_semicolon_delimiters_are_sniffed(tmp_path: Path, delimiter: str
     _check_good_sites(read_registry(path))
 
 
+def test_excel_unicode_text_utf16_with_tabs(tmp_path: Path) -> None:
+    path = tmp_path / "sites.txt"  # Excel's “Unicode 文本” export: UTF-16LE with a BOM, tab-delimited
+    path.write_bytes(_csv_text(SITE_HEADER_ROW, SITE_ROWS, "\t").encode("utf-16"))
+    _check_good_sites(read_registry(path))
+
+
 def test_quoted_csv_cells_with_commas(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv"
     path.write_text(
@@ -233,7 +239,10 @@ def test_missing_required_columns_are_named(tmp_path: Path) -> None:
         read_registry(path)
     assert caught.value.kind == "sites"
     assert caught.value.missing == ["首页网址", "所属地区", "类别"]
-    assert "首页网址、所属地区、类别" in str(caught.value) and "sites.csv" in str(caught.value)
+    assert "首页网址、所属地区、类别" in str(caught.value)
+    assert str(caught.value).startswith("文件“sites.csv”：网站名录缺少必需的列")
+    with pytest.raises(RegistryHeaderError, match=r"^文件“sites\.csv”："):
+        validate_table(read_table(path))  # the table remembers its file
 
 
 def test_neither_sites_nor_accounts(tmp_path: Path) -> None:
@@ -364,6 +373,32 @@ def test_division_derivation(tmp_path: Path, code: str, division: str | None) ->
     assert result.records[0].division_code == division
 
 
+def test_site_code_case_and_width_are_normalised(tmp_path: Path) -> None:
+    rows = [["BM01000001", *SITE_ROWS[3][1:]], ["４４０７８５００５７", *SITE_ROWS[2][1:]]]
+    path = tmp_path / "sites.csv"
+    path.write_text(_csv_text(SITE_HEADER_ROW, rows), encoding="utf-8")
+    result = read_registry(path)
+    assert result.errors == []
+    assert [(r.site_code, r.division_code) for r in result.records] == [
+        ("bm01000001", None),
+        ("4407850057", "440785"),
+    ]
+
+
+def test_csv_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "sites.csv"
+    text = "附件1,,,\r\n江西省政府网站名录（2020年）\r\n\r\n" + _csv_text(
+        SITE_HEADER_ROW, [SITE_ROWS[0], SITE_ROWS[2]]
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryHeaderError):
+        validate_table(read_table(path))  # without the predicate the title is taken for the header
+    result = read_registry(path)
+    assert result.errors == [] and len(result.records) == 2
+    table = read_table(path, header_predicate=lambda cells: "网站标识码" in cells)
+    assert table.header_row == 4 and [r.number for r in table.rows] == [5, 6]
+
+
 def test_unknown_division_code_column_value(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv"
     path.write_text(_csv_text([*SITE_HEADER_ROW, "区划代码"], [[*SITE_ROWS[0], "999999"]]), encoding="utf-8")
@@ -433,7 +468,7 @@ def test_sites_export_round_trip(tmp_path: Path, suffix: str) -> None:
     result = read_registry(path)
     assert result.errors == []
     assert result.records == records
-    assert read_table(path).headers == list(SITE_HEADERS)
+    assert read_table(path).headers == [*SITE_HEADERS, "区划代码"]
 
 
 def test_csv_export_has_bom(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ class RegistryFileError(Exception):
     def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"文件“{Path(path).name}”：{reason}")
+        super().__init__(f"文件“{Path(path).name}”：{reason}" if self.path else reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     header_row: int = 1
     sheet: str | None = None  # the XLSX sheet read; None for CSV
+    source: str = ""  # the file read, for messages
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,7 +314,8 @@ def _build_table(
         Row(number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(headers) if name})
         for number, cells in data
     ]
-    return Table(headers=headers, rows=rows, header_row=header_number, sheet=sheet), matched
+    table = Table(headers=headers, rows=rows, header_row=header_number, sheet=sheet, source=str(path))
+    return table, matched
 
 
 def _trim(cells: list[str]) -> list[str]:

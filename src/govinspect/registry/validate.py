@@ -35,8 +35,9 @@ Kind = Literal["sites", "accounts"]
 
 SITE_HEADERS: tuple[str, ...] = (
     "网站标识码", "网站名称", "首页网址", "主办单位", "所属地区", "类别", "运行状态", "ICP备案号", "公安备案号",
-    "区划代码",
 )  # fmt: skip
+DIVISION_HEADER = "区划代码"  # optional on import; written by write_sites so an explicit division survives
+SITE_EXPORT_HEADERS: tuple[str, ...] = (*SITE_HEADERS, DIVISION_HEADER)
 ACCOUNT_HEADERS: tuple[str, ...] = (
     "平台",
     "账号名称",
@@ -58,7 +59,7 @@ SITE_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "status": ("运行状态", ("状态",)),
     "icp": ("ICP备案号", ("ICP备案编号",)),
     "psb": ("公安备案号", ("公安机关备案号", "公安备案编号", "公网安备号")),
-    "division_code": ("区划代码", ("行政区划代码",)),
+    "division_code": (DIVISION_HEADER, ("行政区划代码",)),
 }
 ACCOUNT_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "platform": ("平台", ("平台类型", "所属平台")),
@@ -508,13 +509,13 @@ def _check_account(row: _RowCheck) -> AccountRecord | None:
     )
 
 
-def validate_table(table: Table, path: str | os.PathLike[str] = "") -> Validated:
+def validate_table(table: Table, path: str | os.PathLike[str] | None = None) -> Validated:
     """Validate a table into records of the kind its headers make, and one RowError per bad cell.
 
     Raises RegistryHeaderError when the headers make neither kind or miss a required column. ``path`` only names
-    the file in that error's message.
+    the file in that error's message (default: the file the table was read from).
     """
-    kind, columns = detect_kind(table.headers, path)
+    kind, columns = detect_kind(table.headers, table.source if path is None else path)
     recognised = set(columns.values())
     ignored = [h for h in table.headers if h and h not in recognised]
     check = _check_site if kind == "sites" else _check_account
@@ -551,7 +552,7 @@ def read_registry(path: str | os.PathLike[str]) -> Validated:
 
 
 def site_rows(records: Iterable[SiteRecord]) -> Iterator[list[str]]:
-    """Rows under SITE_HEADERS."""
+    """Rows under SITE_EXPORT_HEADERS (SITE_HEADERS and 区划代码)."""
     for r in records:
         yield [
             r.site_code, r.name, r.url, r.sponsor, r.region, r.category.value, r.status.value,
@@ -569,7 +570,7 @@ def account_rows(records: Iterable[AccountRecord]) -> Iterator[list[str]]:
 
 
 def write_sites(path: str | os.PathLike[str], records: Iterable[SiteRecord]) -> None:
-    write_table(path, SITE_HEADERS, site_rows(records))
+    write_table(path, SITE_EXPORT_HEADERS, site_rows(records))
 
 
 def write_accounts(path: str | os.PathLike[str], records: Iterable[AccountRecord]) -> None:
