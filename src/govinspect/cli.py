@@ -14,11 +14,12 @@ from govinspect.config import ConfigError, Settings, load_settings
 from govinspect.farm.cli import app as farm_app
 from govinspect.registry import service
 from govinspect.registry.tabular import RegistryFileError
+from govinspect.registry.validate import account_rows, site_rows
 from govinspect.store import Store, open_store
 from govinspect.store.db import StoreError
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
@@ -122,12 +123,16 @@ def registry_list(
     with store().session() as session:
         if kind == "sites":
             table = Table("网站标识码", "网站名称", "首页网址", "主办单位", "所属地区", "类别", "运行状态")
-            for site in service.sites(session, region=region, category=category):
-                table.add_row(*service.site_row(site)[:7])
+            records = [
+                service.site_record(s) for s in service.sites(session, region=region, category=category)
+            ]
+            for row in site_rows(records):
+                table.add_row(*row[:7])
         else:
             table = Table("平台", "账号名称", "账号ID", "主办单位", "所属地区", "运行状态", "是否备案")
-            for account in service.accounts(session, region=region, platform=category):
-                table.add_row(*service.account_row(account))
+            found = service.accounts(session, region=region, platform=category)
+            for row in account_rows(service.account_record(a) for a in found):
+                table.add_row(*row)
     table.title = f"共 {table.row_count} 条"
     console.print(table)
 

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from govinspect.registry.model import AccountRecord, Platform, RunStatus, SiteCategory, SiteRecord
-from govinspect.registry.tabular import read_table, write_table
-from govinspect.registry.validate import ACCOUNT_HEADERS, SITE_HEADERS, RowError, validate_table
+from govinspect.registry.validate import RowError, read_registry, write_accounts, write_sites
 from govinspect.store import Store
 from govinspect.store.models import Account, Site, Unit
 
@@ -49,7 +48,7 @@ class ImportReport:
 
 def import_file(store: Store, path: Path, *, skip_invalid: bool = False) -> ImportReport:
     """Import a registry file; with invalid rows, nothing is written unless ``skip_invalid``."""
-    validated = validate_table(read_table(path))
+    validated = read_registry(path)
     if validated.errors and not skip_invalid:
         raise RegistryImportError(path, validated.errors)
     report = ImportReport(kind=validated.kind, skipped=list(validated.errors))
@@ -139,41 +138,45 @@ def accounts(session: Session, *, region: str | None = None, platform: str | Non
     return list(session.scalars(query))
 
 
-def site_row(site: Site) -> list[str]:
-    return [
-        site.site_code,
-        site.name,
-        site.url,
-        site.unit.name,
-        site.region,
-        site.category,
-        site.status,
-        site.icp or "",
-        site.psb or "",
-    ]
+def site_record(site: Site) -> SiteRecord:
+    return SiteRecord(
+        site_code=site.site_code,
+        name=site.name,
+        url=site.url,
+        sponsor=site.unit.name,
+        region=site.region,
+        category=SiteCategory(site.category),
+        status=RunStatus(site.status),
+        icp=site.icp,
+        psb=site.psb,
+        division_code=site.division_code,
+    )
 
 
-def account_row(account: Account) -> list[str]:
-    return [
-        account.platform,
-        account.account_name,
-        account.account_id,
-        account.unit.name,
-        account.region,
-        account.status,
-        "是" if account.registered else "否",
-    ]
+def account_record(account: Account) -> AccountRecord:
+    return AccountRecord(
+        platform=Platform(account.platform),
+        account_name=account.account_name,
+        account_id=account.account_id,
+        sponsor=account.unit.name,
+        region=account.region,
+        status=RunStatus(account.status),
+        registered=account.registered,
+    )
 
 
 def export_file(store: Store, path: Path, kind: str = "sites") -> int:
     """Write the registry in the import format (CSV or XLSX by extension); returns the number of rows."""
     with store.session() as session:
         if kind == "sites":
-            headers, rows = SITE_HEADERS, [site_row(s) for s in sites(session)]
+            site_records = [site_record(s) for s in sites(session)]
         else:
-            headers, rows = ACCOUNT_HEADERS, [account_row(a) for a in accounts(session)]
-    write_table(path, headers, rows)
-    return len(rows)
+            account_records = [account_record(a) for a in accounts(session)]
+    if kind == "sites":
+        write_sites(path, site_records)
+        return len(site_records)
+    write_accounts(path, account_records)
+    return len(account_records)
 
 
 @dataclass
