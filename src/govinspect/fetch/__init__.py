@@ -1,0 +1,1 @@
+"""I/O at the edge: crawling, probes, browser rendering, politeness, robots, the SSRF guard, encodings."""
