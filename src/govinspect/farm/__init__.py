@@ -1,0 +1,6 @@
+"""The synthetic site farm (placeholder docstring; see the end of the session)."""
+
+from govinspect.farm.build import build_farm
+from govinspect.farm.model import Farm, FarmSite, load_farm
+
+__all__ = ["Farm", "FarmSite", "build_farm", "load_farm"]
