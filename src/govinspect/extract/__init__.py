@@ -1,0 +1,1 @@
+"""Snapshot → site model: pure extraction functions."""
