@@ -1,0 +1,1 @@
+"""Indicator profiles (YAML data) and the scoring engine: vetoes, deductions with caps, bonus."""
