@@ -258,7 +258,7 @@ def _site_truth(site: Site, style: Style, fs: FarmSite, slow_seconds: float) -> 
         notices.append(
             {
                 "kind": "slow",
-                "delay_seconds": {"homepage_and_columns": slow_seconds, "other": round(slow_seconds / 6, 2)},
+                "delay_seconds": {"homepage": slow_seconds, "other_pages": round(slow_seconds / 6, 2)},
                 "expect": "nothing (every response well under 15 s)",
             }
         )
