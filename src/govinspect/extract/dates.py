@@ -83,8 +83,8 @@ _CN_DIGIT.update({"六": 6, "七": 7, "八": 8, "九": 9})
 _CJK = r"\u4e00-\u9fff"
 _YEAR = r"(?:19\d{2}|20\d{2}|2100)"
 # After a numeric date: no digit, no letter (except T before a time), no separator+digit (a fourth component) —
-# except "-23:59" (gov.cn's "2007-08-20-23:59:59").
-_NUM_GUARD = r"(?![0-9A-SU-Za-z_]|[.\-/]\d(?!\d?:))"
+# except "-23:59" (gov.cn's "2007-08-20-23:59:59") and the start of another date ("2020.03.25-2020.03.27").
+_NUM_GUARD = r"(?![0-9A-SU-Za-z_]|[.\-/]\d(?!\d?:|\d{3}[.\-/年]))"
 
 _DATE_RE = re.compile(
     rf"""
@@ -92,14 +92,14 @@ _DATE_RE = re.compile(
     (?:
     (?<![0-9])(?P<y_cn>{_YEAR})\s*年\s*(?P<m_cn>\d{{1,2}})\s*月\s*(?P<d_cn>\d{{1,2}})
         (?:\s*[日号]|(?![\d{_CJK}]))
-  | (?<![0-9A-Za-z_./\\\-])(?P<y_sep>{_YEAR})(?P<sep>[-/.])(?P<m_sep>\d{{1,2}})(?P=sep)(?P<d_sep>\d{{1,2}}){_NUM_GUARD}
+  | (?<![0-9A-Za-z_./\\])(?P<y_sep>{_YEAR})(?P<sep>[-/.])(?P<m_sep>\d{{1,2}})(?P=sep)(?P<d_sep>\d{{1,2}}){_NUM_GUARD}
   | (?<![0-9A-Za-z_./\\\-#=])(?P<y_8>199\d|20\d{{2}}|2100)(?P<m_8>0[1-9]|1[0-2])(?P<d_8>0[1-9]|[12]\d|3[01])
         (?![0-9A-Za-z_]|[.\-/]\d|号)
   | (?<![〇○零一二三四五六七八九十])(?P<y_hz>[〇○零Ｏ一二三四五六七八九]{{4}})\s*年\s*
         (?P<m_hz>十[一二]?|[一二三四五六七八九])\s*月\s*
         (?P<d_hz>[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号]
   | (?<![0-9年./\-])(?P<m_md>1[0-2]|0?[1-9])\s*月\s*(?P<d_md>3[01]|[12]\d|0?[1-9])\s*[日号]
-  | (?<![0-9A-Za-z_./\\\-:第])(?P<m_dd>0[1-9]|1[0-2])(?P<sep2>[-/])(?P<d_dd>0[1-9]|[12]\d|3[01])
+  | (?<![0-9A-Za-z_./\\\-第])(?<!\d:)(?P<m_dd>0[1-9]|1[0-2])(?P<sep2>[-/])(?P<d_dd>0[1-9]|[12]\d|3[01])
         (?![0-9A-Za-z_./\\\-:%℃°]|[月日号年天人个万元亿家项次条期届版章节岁名页分秒时点度])
     )
     """,
@@ -244,6 +244,9 @@ def find_dates(text: str, *, reference: date | None = None) -> list[DateMatch]:
             if mi < len(masked) and masked[mi][0] <= start:
                 continue
         if not _plausible_in_context(folded, m):
+            continue
+        # "-2020-03-27" only as the second half of a range "2020.03.25-2020.03.27", not after "0793-"
+        if m.group("y_sep") and start and folded[start - 1] == "-" and not (out and out[-1].end == start - 1):
             continue
         dm = _make_match(text, folded, m, reference)
         if dm is not None:
