@@ -190,6 +190,10 @@ def test_find_dates_in_a_list_page() -> None:
         "统一社会信用代码 11330000002482188R",
         "编号：20200325",
         "文件编号20200325",
+        "第20200325号",
+        "20200325_1.pdf",
+        "20200325.5",
+        "a20200325b",
         "版本 v2020.3.1",
         "软件版本：2020.03.25",
         "1.2020.3.4",
@@ -216,6 +220,7 @@ def test_find_dates_in_a_list_page() -> None:
         "/art/2020/3/25/art_123_456.html",
         "http://www.gov.cn/zhengce/2020-03/25/content_123.htm",
         "www.gov.cn/xinwen/2020-03-25/x.htm",
+        "见 http://x.gov.cn/search.jsp?d=2020-03-25&p=1",
     ],
 )
 def test_find_dates_traps(text: str) -> None:
@@ -287,6 +292,9 @@ def test_labelled_date_prefers_publication_over_written_over_updated() -> None:
     assert m is not None and m.date == date(2020, 3, 20)
     m = labelled_date("更新时间：2020-04-01 正文提到2020年3月1日的会议")
     assert m is not None and m.date == date(2020, 4, 1)
+    # a date standing right before 来源: is the article's header, preferred to an update time
+    m = labelled_date("最后更新：2020-04-01 …… 2020-03-25 10:00 来源：新华网")
+    assert m is not None and m.date == D and m.label == "来源"
 
 
 def test_labelled_date_first_of_a_tier_wins() -> None:
