@@ -1,0 +1,95 @@
+"""`govinspect farm`: build and serve the synthetic site farm."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="合成政府网站集群：生成带有已知缺陷和标准答案的模拟政府网站，并在本机回环地址上提供访问。"
+)
+console = Console()
+
+
+@app.command("build")
+def build_cmd(
+    out: Path = typer.Option(..., "--out", help="输出目录"),
+    sites: int = typer.Option(200, "--sites", help="网站数量"),
+    seed: int = typer.Option(1, "--seed", help="随机种子（相同种子生成完全相同的网站）"),
+    as_of: str = typer.Option("2020-03-31", "--as-of", help="监测时间点，格式 YYYY-MM-DD"),
+    port: int = typer.Option(18080, "--port", help="各网站共用的端口"),
+    defect_rate: float = typer.Option(1.0, "--defect-rate", help="缺陷注入比例的倍数（0 表示不注入缺陷）"),
+) -> None:
+    """生成网站集群、标准答案（truth.json）和登记表（registry.csv、accounts.csv）。"""
+    from govinspect.farm import build_farm
+
+    try:
+        when = date.fromisoformat(as_of)
+    except ValueError:
+        raise typer.BadParameter("监测时间点格式应为 YYYY-MM-DD", param_hint="--as-of") from None
+    with Progress(
+        TextColumn("正在生成网站"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("build", total=sites)
+        farm = build_farm(
+            out,
+            sites=sites,
+            seed=seed,
+            as_of=when,
+            port=port,
+            defect_rate=defect_rate,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    truth = farm.truth()
+    pages = sum(
+        1
+        for p in (farm.root / "www").rglob("*")
+        if p.is_file() and p.suffix not in (".css", ".js", ".png", ".txt")
+    )
+    checks = Counter(d["check"] for s in truth["sites"] for d in s["defects"])
+    failing = sum(1 for s in truth["sites"] if s["expected_verdict"] == "不合格")
+    console.print(
+        f"省份：{farm.province['name']}　网站：{len(farm.sites)} 个　页面：{pages} 个　预期不合格：{failing} 个"
+    )
+    table = Table(title="注入的缺陷（按检查项）")
+    table.add_column("检查项")
+    table.add_column("数量", justify="right")
+    for check, count in sorted(checks.items()):
+        table.add_row(check, str(count))
+    console.print(table)
+    console.print(f"输出目录：{farm.root}")
+
+
+@app.command("serve")
+def serve_cmd(directory: Path = typer.Argument(..., help="由 build 生成的目录")) -> None:
+    """在本机回环地址上提供网站集群，按 Ctrl-C 停止。"""
+    from govinspect.farm import load_farm
+    from govinspect.farm.server import run
+
+    farm = load_farm(directory)
+    table = Table(title=f"网站集群（{farm.province['name']}，监测时间点 {farm.as_of}）")
+    for col in ("网站标识码", "网站名称", "类别", "首页网址", "说明"):
+        table.add_column(col)
+    notes = {
+        "down": "不可访问",
+        "firewall": "防火墙（非浏览器UA返回403）",
+        "slow": "响应缓慢",
+        "flaky": "间歇性断开",
+    }
+    for s in farm.sites:
+        table.add_row(s.site_code, s.name, s.category.value, s.homepage_url, notes.get(s.behaviour or "", ""))
+    console.print(table)
+    console.print(f"外部站点：{farm.external_base}　按 Ctrl-C 停止")
+    try:
+        run(directory)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        console.print(f"[red]启动失败：{exc}[/red]")
+        raise typer.Exit(1) from exc
