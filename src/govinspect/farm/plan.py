@@ -405,13 +405,13 @@ def plan_sites(n: int, seed: int, port: int, defect_rate: float = 1.0) -> tuple[
                 phone=f"{area_code}-{srng.randint(2000000, 8999999)}",
             )
         )
-    _guarantee_variety(rng, sites)
+    _assign_behaviours(random.Random(f"{seed}:behaviours"), sites)
+    _guarantee_variety(rng, [s for s in sites if s.behaviour is None])
     for s in sites:
         if s.encoding[0] == "gbk" and not _gbk_ok(s.name + s.sponsor + s.region + s.doc_prefix):
             s.encoding_variant = "utf8"
         assert check_site_code(s.site_code) is None, s.site_code
         assert check_icp(s.icp) is None and check_psb(s.psb) is None, (s.icp, s.psb)
-    _assign_behaviours(random.Random(f"{seed}:behaviours"), sites)
     _assign_defects(random.Random(f"{seed}:defects"), sites, defect_rate)
     province = {"code": prov.code, "name": prov.name, "abbreviation": abbr, "short": prov_short}
     return province, sites
