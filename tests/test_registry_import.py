@@ -124,8 +124,8 @@ def test_cli_import_reports_errors_in_chinese_and_changes_nothing(tmp_path: Path
     assert "新增 4" in good.output
     bad = runner.invoke(app, ["registry", "import", str(write_csv(tmp_path / "bad.csv", BAD))])
     assert bad.exit_code == 1
-    for row, column in ((6, "网站标识码"), (7, "首页网址"), (8, "类别")):
-        assert f"第{row}行" in bad.output and column in bad.output
+    for row, column in ((2, "网站标识码"), (3, "首页网址"), (4, "类别")):
+        assert f"第{row}行“{column}”列" in bad.output
     listed = runner.invoke(app, ["registry", "list"])
     assert listed.exit_code == 0 and "共 4 条" in listed.output
     assert "坏标识码网站" not in listed.output
