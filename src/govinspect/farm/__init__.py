@@ -1,4 +1,51 @@
-"""The synthetic site farm (placeholder docstring; see the end of the session)."""
+"""The synthetic site farm: realistic government websites with injected defects and their ground truth.
+
+``build_farm(out, sites=N, seed=S, as_of=…, port=P)`` writes, deterministically (same arguments → byte-identical
+files)::
+
+    out/farm.json            manifest (load_farm reads it): seed, as_of, port, province, sites, behaviours
+    out/truth.json           ground truth (schema below)
+    out/registry.csv         UTF-8 with BOM: 网站标识码,网站名称,首页网址,主办单位,所属地区,类别,运行状态,ICP备案号,公安备案号
+    out/accounts.csv         UTF-8 with BOM: 平台,账号名称,账号ID,主办单位,所属地区,运行状态,是否备案
+    out/www/<site_code>/…    each site's files as served (bytes in the site's encoding; ``path@query`` for URLs
+                             with a query string, e.g. ``module/list.jsp@id=12&page=2``)
+    out/search/<site_code>.json   the site's search index [[title, path, displayed date], …]
+
+Site i is served at ``http://127.0.{1 + i//250}.{1 + i%250}:PORT``; ``127.0.0.2:PORT`` is the "external"
+origin standing in for the internet (``http://127.0.0.2:PORT/www.gov.cn/``, ``…/beian.miit.gov.cn/``,
+``…/bszs.conac.cn/…``, ``…/zfwzgl.www.gov.cn/exposure/jiucuo.html``; gambling pages under ``/bc/``; the farm's
+broken external targets answer 404). ``serving(out)`` runs the server (see server.py).
+
+truth.json::
+
+    {"schema": 1, "profile": "national-2019", "as_of": "2020-03-31", "seed": 7, "province": {…},
+     "sites": [{
+        "site_code", "name", "url" (registry URL), "homepage" (absolute homepage URL), "category", "region",
+        "style": "trs|wcm|jsp", "encoding": {"bytes", "header", "meta", "variant"},
+        "behaviour": null|"down"|"firewall"|"slow"|"flaky", "search": {"path", "param", "state"},
+        "expected_verdict": "合格|不合格",            # 不合格 iff expected_vetoes is not empty
+        "expected_vetoes": ["栏目不更新", …],         # INDICATORS.md §2 names, in §2 order
+        "defects": [{"check": "<INDICATORS.md check id>", "severity": "veto|deduction|notice",
+                     "url": "<page on which it shows>", "variant": "<optional>", "evidence": {…}}],
+        "notices": [{"kind": "blocked", "status": 403, …} | {"kind": "slow", …}]}]}
+
+Evidence by check (dates ISO, URLs absolute): links.broken {target, kind: internal|external};
+footer.* {expected, found} (variant missing|malformed|mismatch; ads: {text, target}); column_stale {column,
+latest, limit_days, stale_columns}; column_blank {column, blank_columns}; homepage_stale {latest_on_homepage};
+reply_overdue {submitted, days_unanswered}; reply_slow {submitted, replied, calendar_days} or {missing:
+submit_time|reply_time}; survey_feedback_missing {end, days_since_end}; fake_date {displayed, pubdate_meta,
+url_date}; typo / serious_error {wrong, right}; sensitive {word}; illegal {text}; privacy_leak {kind, value};
+dark_link {target, text, hiding}; malicious_script {src, kind}; interpretation.missing {document, doc_no};
+interpretation.unlinked {document, interpretation, missing_link}; search.broken {query, article};
+guide_incomplete {missing: [elements]}; meta.missing {missing}; mixed_content {resource}.
+
+Thresholds are applied literally (INDICATORS.md §2): stale dynamic (> 14 days) + notice/policy (> 183 days)
+columns ≥ 5 → every one of them veto, else deduction; blank columns ≥ 5 → veto; ≥ 5 guides each missing ≥ 4
+elements → veto. Injected counts sit far from each threshold (1–2 vs 6). Normal message replies take ≤ 2
+working days, slow ones ≥ 40 calendar days. The expected verdict assumes the deductions of a site stay above
+60 points (they are few per site). Behaviour sites carry no content defects: ``down`` → down_at_check (veto),
+``flaky`` → unreachable (veto, needs probe history), ``firewall`` → a "blocked" notice, ``slow`` → nothing.
+"""
 
 from govinspect.farm.build import build_farm
 from govinspect.farm.model import Farm, FarmSite, load_farm

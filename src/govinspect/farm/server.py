@@ -338,7 +338,12 @@ def serving(
     handle = ServerHandle(farm)
     if mode == "process":
         proc = subprocess.Popen(
-            [sys.executable, "-m", "govinspect.farm.server", str(farm.root)],
+            [
+                sys.executable,
+                "-c",
+                "import sys; from govinspect.farm.server import run; run(sys.argv[1])",
+                str(farm.root),
+            ],
             stdin=subprocess.DEVNULL,
         )
         try:
