@@ -20,6 +20,9 @@ from govinspect.store.db import StoreError
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+if not console.is_terminal:
+    # Piped or logged output: wide enough that Chinese table headers are not cut to "所属 …".
+    console.width = max(console.width, 160)
 
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
