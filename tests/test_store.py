@@ -62,7 +62,9 @@ def test_account_key_is_platform_and_id(store: Store) -> None:
         unit = Unit(name="上饶市人力资源和社会保障局")
         for platform in ("微信公众号", "微博"):
             session.add(
-                Account(platform=platform, account_id="srrs", account_name="上饶人社", unit=unit, region="上饶市")
+                Account(
+                    platform=platform, account_id="srrs", account_name="上饶人社", unit=unit, region="上饶市"
+                )
             )
     with pytest.raises(IntegrityError), store.session() as session:
         unit = session.scalar(select(Unit))

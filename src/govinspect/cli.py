@@ -162,12 +162,11 @@ def summary_tables(db: Store) -> list[Table]:
     tables = []
     for label, summary in parts:
         columns = [c for c in summary.columns if summary.total(column=c)]
-        table = Table(
-            "所属地区",
-            *columns,
-            "合计",
-            title=f"运行中的{label}（按地区与{'类别' if label == '网站' else '平台'}）",
-        )
+        kind = "类别" if label == "网站" else "平台"
+        table = Table(title=f"运行中的{label}（按地区与{kind}）")
+        table.add_column("所属地区")
+        for column in [*columns, "合计"]:
+            table.add_column(column, justify="right")
         for region in summary.regions:
             table.add_row(
                 region, *[str(summary.total(region, c)) for c in columns], str(summary.total(region))
