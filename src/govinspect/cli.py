@@ -6,23 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from govinspect import __version__
 from govinspect.config import ConfigError, Settings, load_settings
+from govinspect.console import console, err
 from govinspect.farm.cli import app as farm_app
 from govinspect.registry import service
 from govinspect.registry.tabular import RegistryFileError
 from govinspect.registry.validate import account_rows, site_rows
 from govinspect.store import Store, open_store
 from govinspect.store.db import StoreError
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-if not console.is_terminal:
-    # Piped or logged output: wide enough that Chinese table headers are not cut to "所属 …".
-    console.width = max(console.width, 160)
 
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",

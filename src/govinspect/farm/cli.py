@@ -7,14 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from govinspect.console import console
 
 app = typer.Typer(
     help="合成政府网站集群：生成带有已知缺陷和标准答案的模拟政府网站，并在本机回环地址上提供访问。"
 )
-console = Console()
 
 
 @app.command("build")
