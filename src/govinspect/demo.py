@@ -13,7 +13,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from govinspect.farm import build_farm, serving
+from govinspect.farm import serving
+from govinspect.farm.cli import build_with_progress
 from govinspect.registry import service
 from govinspect.store import Store
 
@@ -44,16 +45,9 @@ def _progress(console: Console) -> Progress:
 
 
 def run_demo(store: Store, farm_dir: Path, *, sites: int, seed: int, port: int, console: Console) -> None:
-    with _progress(console) as progress:
-        task = progress.add_task("生成模拟网站", total=sites)
-        farm = build_farm(
-            farm_dir,
-            sites=sites,
-            seed=seed,
-            as_of=DEMO_AS_OF,
-            port=port,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    farm = build_with_progress(
+        farm_dir, sites=sites, seed=seed, as_of=DEMO_AS_OF, port=port, label="生成模拟网站"
+    )
     console.print(f"模拟网站已生成：{farm.root}（{len(farm.sites)} 家，监测时间点 {farm.as_of}）")
 
     with serving(farm.root):

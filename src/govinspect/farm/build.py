@@ -27,19 +27,8 @@ from govinspect.farm.render import (
     disk_name,
 )
 from govinspect.registry.model import Platform, RunStatus
+from govinspect.registry.validate import ACCOUNT_HEADERS, SITE_HEADERS
 
-REGISTRY_HEADER = [
-    "网站标识码",
-    "网站名称",
-    "首页网址",
-    "主办单位",
-    "所属地区",
-    "类别",
-    "运行状态",
-    "ICP备案号",
-    "公安备案号",
-]
-ACCOUNTS_HEADER = ["平台", "账号名称", "账号ID", "主办单位", "所属地区", "运行状态", "是否备案"]
 FLAKY_EVERY = 4
 ROBOTS = "User-agent: *\nDisallow: /manage/\nDisallow: /cms/\nDisallow: /admin/\n"
 
@@ -311,7 +300,7 @@ def _registry(sites: list[FarmSite]) -> bytes:
         ]
         for s in sites
     ]
-    return _csv(REGISTRY_HEADER, rows)
+    return _csv(list(SITE_HEADERS), rows)
 
 
 def _accounts(plans: list[SitePlan], seed: int) -> bytes:
@@ -344,4 +333,4 @@ def _accounts(plans: list[SitePlan], seed: int) -> bytes:
             status = RunStatus.CLOSED.value if rng.random() < 0.04 else RunStatus.RUNNING.value
             registered = "否" if rng.random() < 0.05 else "是"
             rows.append([platform.value, name, account_id, p.sponsor, p.region, status, registered])
-    return _csv(ACCOUNTS_HEADER, rows)
+    return _csv(list(ACCOUNT_HEADERS), rows)

@@ -11,10 +11,32 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from govinspect.console import console
+from govinspect.farm.model import Farm
 
 app = typer.Typer(
     help="合成政府网站集群：生成带有已知缺陷和标准答案的模拟政府网站，并在本机回环地址上提供访问。"
 )
+
+
+def build_with_progress(
+    out: Path, *, sites: int, seed: int, as_of: date, port: int, defect_rate: float = 1.0, label: str
+) -> Farm:
+    """Build a farm under a Rich progress bar (``farm build`` and the demo)."""
+    from govinspect.farm import build_farm
+
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("build", total=sites)
+        return build_farm(
+            out,
+            sites=sites,
+            seed=seed,
+            as_of=as_of,
+            port=port,
+            defect_rate=defect_rate,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
 
 
 @app.command("build")
@@ -27,25 +49,13 @@ def build_cmd(
     defect_rate: float = typer.Option(1.0, "--defect-rate", help="缺陷注入比例的倍数（0 表示不注入缺陷）"),
 ) -> None:
     """生成网站集群、标准答案（truth.json）和登记表（registry.csv、accounts.csv）。"""
-    from govinspect.farm import build_farm
-
     try:
         when = date.fromisoformat(as_of)
     except ValueError:
         raise typer.BadParameter("监测时间点格式应为 YYYY-MM-DD", param_hint="--as-of") from None
-    with Progress(
-        TextColumn("正在生成网站"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as bar:
-        task = bar.add_task("build", total=sites)
-        farm = build_farm(
-            out,
-            sites=sites,
-            seed=seed,
-            as_of=when,
-            port=port,
-            defect_rate=defect_rate,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    farm = build_with_progress(
+        out, sites=sites, seed=seed, as_of=when, port=port, defect_rate=defect_rate, label="正在生成网站"
+    )
     truth = farm.truth()
     pages = sum(
         1

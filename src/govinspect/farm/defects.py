@@ -21,6 +21,7 @@ from govinspect.farm.content import (
     Site,
     _normal_submit_day,
 )
+from govinspect.farm.render import META_NAMES
 
 SEVERITY = {
     "freshness.homepage_stale": "veto",
@@ -342,7 +343,7 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
             record(site, check, "home", {"note": "无办事服务栏目或入口"})
         elif check == "meta.missing":
             site.has_meta = False
-            record(site, check, "home", {"missing": list(_META)})
+            record(site, check, "home", {"missing": list(META_NAMES)})
         elif check == "transport.mixed_content":
             res = f"{external}/static/banner_{rng.randint(1, 99)}.jpg"
             site.home_extra += f'<div class="banner"><img src="{res}" alt="宣传图"></div>\n'
@@ -352,18 +353,6 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
         else:
             raise ValueError(f"unknown defect kind {kind}")
     _settle(site, as_of)
-
-
-_META = (
-    "SiteName",
-    "SiteDomain",
-    "SiteIDCode",
-    "ColumnName",
-    "ColumnType",
-    "ArticleTitle",
-    "PubDate",
-    "ContentSource",
-)
 
 
 def site_style_missing_column(site: Site, rng: random.Random) -> tuple[str, int]:
