@@ -1,0 +1,36 @@
+"""The checks a website inspection runs, in report order. Each is ``(model, profile, as_of) -> findings``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from govinspect.checks.availability import check_down_at_check
+from govinspect.checks.finding import Finding
+from govinspect.checks.footer import check_footer
+from govinspect.checks.freshness import check_column_blank, check_column_stale, check_homepage_stale
+from govinspect.checks.links import check_links
+from govinspect.checks.meta import check_meta
+from govinspect.extract.model import SiteModel
+from govinspect.scoring.profile import Profile
+
+Check = Callable[[SiteModel, Profile, date], list[Finding]]
+
+WEBSITE_CHECKS: tuple[Check, ...] = (
+    check_down_at_check,
+    check_homepage_stale,
+    check_column_stale,
+    check_column_blank,
+    check_links,
+    check_footer,
+    check_meta,
+)
+
+
+def run_checks(
+    model: SiteModel, profile: Profile, as_of: date, checks: tuple[Check, ...] = WEBSITE_CHECKS
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in checks:
+        findings.extend(check(model, profile, as_of))
+    return findings
