@@ -23,4 +23,4 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     severity: Severity = Severity.DEDUCTION
-    snapshot_id: str | None = None
+    snapshot_id: int | None = None

@@ -33,7 +33,7 @@ class Attempt:
 class Homepage:
     url: str
     attempts: tuple[Attempt, ...]
-    snapshot_id: str | None = None
+    snapshot_id: int | None = None
     newest: date | None = None  # newest dated item shown on the homepage
     dated_items: int = 0
     navigation_only: bool = False  # a portal page with no dated items of its own
@@ -54,7 +54,7 @@ class Column:
     name: str
     column_class: str | None  # a profile column class id, or None when unclassified
     status: int | None = 200
-    snapshot_id: str | None = None
+    snapshot_id: int | None = None
     items: int = 0
     undated: int = 0
     newest: date | None = None
@@ -65,7 +65,7 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class Footer:
     page_url: str
-    snapshot_id: str | None = None
+    snapshot_id: int | None = None
     text: str = ""
     site_code: str | None = None  # as printed (may be malformed)
     icp: str | None = None
@@ -90,7 +90,7 @@ class LinkCheck:
 @dataclass(frozen=True, slots=True)
 class PageMeta:
     url: str
-    snapshot_id: str | None
+    snapshot_id: int | None
     present: frozenset[str]  # names of the meta tags the page has (as the profile spells them)
     kind: str = "article"  # home|column|article
 

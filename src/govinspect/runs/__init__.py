@@ -1,0 +1,1 @@
+"""Runs: planning, executing and storing inspections; re-scoring stored runs."""
