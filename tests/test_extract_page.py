@@ -351,3 +351,11 @@ def test_ordinary_pager_links() -> None:
         "http://www.a.gov.cn/tzgg/list_5.html",
     }
     assert "http://www.a.gov.cn/index.html" not in p.urls  # 首页 of the navigation is the homepage
+
+
+def test_sponsor_is_read_from_the_footer_not_from_an_article() -> None:
+    body = "<p>本次培训由市委宣传部主办 各单位积极参加。</p>" + "<p>正文段落内容。</p>" * 200
+    f = _footer(
+        f'<html><body><div class="main">{body}</div><div class="footer">版权所有 某某局</div></body></html>'
+    )
+    assert f.sponsor is None

@@ -282,7 +282,7 @@ def read_footer(
         psb=_psb(id_texts),
         conac=conac,
         conac_evidence=conac_ev,
-        sponsor=_sponsor(texts),
+        sponsor=_sponsor([t for t in (footer_text, page_text[-FOOTER_TAIL_CHARS:]) if t]),
         contact=_contact(texts),
         jiucuo=jiucuo,
         jiucuo_evidence=jiucuo_ev,
