@@ -91,13 +91,16 @@ def check_column_stale(model: SiteModel, profile: Profile, as_of: date) -> list[
         if column.status is None or column.status >= 400:
             continue
         spec = profile.column_class(column.column_class)
-        if spec is None or spec.max_age_days is None:
+        limit = (
+            column.max_age_days if column.max_age_days is not None else spec.max_age_days if spec else None
+        )
+        if spec is None or limit is None:
             continue
         newest = _newest_known([column.newest], as_of)
         evidence = {
             "column": column.name,
             "column_class": column.column_class,
-            "limit_days": spec.max_age_days,
+            "limit_days": limit,
             "as_of": as_of.isoformat(),
         }
         if newest is None:
@@ -115,13 +118,13 @@ def check_column_stale(model: SiteModel, profile: Profile, as_of: date) -> list[
             )
             continue
         age = (as_of - newest).days
-        if age > spec.max_age_days:
+        if age > limit:
             findings.append(
                 Finding(
                     "freshness.column_stale",
                     column.url,
                     f"栏目“{column.name}”（{spec.name}）最新信息发布于 {newest.isoformat()}，"
-                    f"超过 {spec.max_age_days} 天未更新",
+                    f"超过 {limit} 天未更新",
                     {**evidence, "latest": newest.isoformat(), "age_days": age},
                     Severity.DEDUCTION,
                     column.snapshot_id,

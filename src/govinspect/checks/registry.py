@@ -34,3 +34,21 @@ def run_checks(
     for check in checks:
         findings.extend(check(model, profile, as_of))
     return findings
+
+
+# The check ids the website checks above can report (benchmarks evaluate these against the farm's truth).
+WEBSITE_CHECK_IDS: tuple[str, ...] = (
+    "availability.down_at_check",
+    "freshness.homepage_stale",
+    "freshness.column_stale",
+    "freshness.column_blank",
+    "links.broken",
+    "footer.site_code",
+    "footer.icp",
+    "footer.psb",
+    "footer.conac",
+    "footer.sponsor",
+    "footer.jiucuo",
+    "footer.ads",
+    "meta.missing",
+)

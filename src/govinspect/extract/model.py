@@ -60,6 +60,7 @@ class Column:
     newest: date | None = None
     placeholder: str | None = None  # 暂无信息-style text shown instead of items
     ignored: bool = False  # an inspector's correction: not to be judged
+    max_age_days: int | None = None  # an inspector's correction of the class's update period
 
 
 @dataclass(frozen=True, slots=True)

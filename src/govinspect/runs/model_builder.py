@@ -1,0 +1,252 @@
+"""From a crawl's snapshots of one site to its site model: the glue between fetch, extract and the checks.
+
+Two steps, so link targets of every page can be verified (a network step) between them:
+``SiteExtraction.read(...)`` parses the stored pages once and lists the link targets to verify;
+``.model(link_results)`` completes the site model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+from govinspect.extract.columns import discover_columns, find_sitemap_link, is_article_url
+from govinspect.extract.listing import homepage_items, list_items, newest_date
+from govinspect.extract.model import (
+    Attempt,
+    Column,
+    Expected,
+    Footer,
+    Homepage,
+    LinkCheck,
+    PageMeta,
+    SiteModel,
+)
+from govinspect.extract.page import Page, parse_page
+from govinspect.scoring.profile import Profile
+
+LINK_KINDS = frozenset({"a", "area", "iframe", "frame"})
+OK_STATUSES = frozenset({200, 203, 304})
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What the builder needs of one snapshot; the runs layer fills it from the snapshot store."""
+
+    snapshot_id: int
+    url: str
+    final_url: str | None
+    kind: str  # homepage | page | file
+    status: int | None
+    error: str | None
+    headers: Mapping[str, str]
+    attempt: int = 1
+    load_body: Callable[[], bytes | None] = field(default=lambda: None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Override:
+    column_class: str | None = None
+    max_age_days: int | None = None
+    ignore: bool = False
+    name: str | None = None
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def _meta_present(page: Page, profile: Profile) -> frozenset[str]:
+    wanted = {tag for tags in profile.section("metadata").get("required", {}).values() for tag in tags}
+    return frozenset(tag for tag in wanted if page.meta_get(tag))
+
+
+@dataclass
+class SiteExtraction:
+    expected: Expected
+    home_url: str
+    attempts: tuple[Attempt, ...]
+    profile: Profile
+    as_of: date
+    pages: dict[str, tuple[StoredPage, Page]] = field(default_factory=dict)  # by URL (requested and final)
+    failed: dict[str, StoredPage] = field(default_factory=dict)
+    home: tuple[StoredPage, Page] | None = None
+    sources: dict[str, list[str]] = field(default_factory=dict)  # link target -> pages linking to it
+
+    @classmethod
+    def read(
+        cls,
+        expected: Expected,
+        home_url: str,
+        stored: Sequence[StoredPage],
+        profile: Profile,
+        as_of: date,
+    ) -> SiteExtraction:
+        homepage_tries = sorted((s for s in stored if s.kind == "homepage"), key=lambda s: s.attempt)
+        extraction = cls(
+            expected=expected,
+            home_url=home_url,
+            attempts=tuple(Attempt(s.status, s.error) for s in homepage_tries),
+            profile=profile,
+            as_of=as_of,
+        )
+        for snapshot in stored:
+            if snapshot.kind == "file":
+                continue
+            if snapshot.status not in OK_STATUSES:
+                extraction.failed.setdefault(snapshot.url, snapshot)
+                continue
+            body = snapshot.load_body()
+            if not body:
+                continue
+            page = parse_page(
+                snapshot.final_url or snapshot.url, body, headers=snapshot.headers, reference=as_of
+            )
+            if page.decoded.looks_binary:
+                continue
+            for url in {snapshot.url, snapshot.final_url or snapshot.url}:
+                extraction.pages.setdefault(url, (snapshot, page))
+            if snapshot.kind == "homepage" and extraction.home is None:
+                extraction.home = (snapshot, page)
+            for link in page.links:
+                if link.kind in LINK_KINDS and link.url.startswith(("http://", "https://")):
+                    extraction.sources.setdefault(link.url, []).append(page.url)
+        return extraction
+
+    @property
+    def site_hosts(self) -> set[str]:
+        hosts = {_host(self.home_url)}
+        if self.home is not None:
+            hosts.add(_host(self.home[1].url))
+        return hosts
+
+    def link_targets(self, max_external: int = 200) -> list[str]:
+        """Targets to verify: internal pages whose fetch failed, and external targets (bounded)."""
+        internal = [url for url in self.sources if _host(url) in self.site_hosts and url in self.failed]
+        external = [url for url in self.sources if _host(url) not in self.site_hosts][:max_external]
+        return internal + external
+
+    def _columns(self, overrides: Mapping[str, Override]) -> tuple[Column, ...]:
+        if self.home is None:
+            return ()
+        home_page = self.home[1]
+        sitemap_url = find_sitemap_link(home_page)
+        sitemap = self.pages.get(sitemap_url)[1] if sitemap_url and sitemap_url in self.pages else None
+        # Columns come from navigation and the sitemap. Meta ColumnName is left out here: every page of a
+        # paginated list carries it, and an older page 2 must not be judged as a column of its own.
+        refs = discover_columns(home_page, sitemap, profile_classes=self.profile.column_classes)
+        columns = []
+        for ref in refs:
+            override = overrides.get(ref.url, Override())
+            column_class = override.column_class or ref.column_class
+            name = override.name or ref.name
+            if ref.url in self.failed:
+                failed = self.failed[ref.url]
+                columns.append(
+                    Column(ref.url, name, column_class, status=failed.status, snapshot_id=failed.snapshot_id)
+                )
+                continue
+            found = self.pages.get(ref.url)
+            if found is None:
+                continue  # not fetched (page budget): not judged
+            snapshot, page = found
+            listing = list_items(page, reference=self.as_of)
+            dated = [item for item in listing.items if item.date is not None]
+            columns.append(
+                Column(
+                    url=ref.url,
+                    name=name,
+                    column_class=column_class,
+                    status=snapshot.status,
+                    snapshot_id=snapshot.snapshot_id,
+                    items=len(listing.items),
+                    undated=len(listing.items) - len(dated),
+                    newest=newest_date(dated),
+                    placeholder=listing.placeholder if not listing.items else None,
+                    ignored=override.ignore,
+                    max_age_days=override.max_age_days,
+                )
+            )
+        return tuple(columns)
+
+    def _homepage(self) -> Homepage:
+        if self.home is None:
+            return Homepage(self.home_url, self.attempts)
+        snapshot, page = self.home
+        items = [item for item in homepage_items(page, reference=self.as_of) if item.date is not None]
+        newest = newest_date(items)
+        return Homepage(
+            url=page.url,
+            attempts=self.attempts,
+            snapshot_id=snapshot.snapshot_id,
+            newest=newest,
+            dated_items=len(items),
+            navigation_only=not items,
+        )
+
+    def _footers(self) -> tuple[Footer, ...]:
+        if self.home is None:
+            return ()
+        snapshot, page = self.home
+        facts = page.footer
+
+        def printed(found) -> str | None:  # type: ignore[no-untyped-def]
+            return None if found is None else (found.value or found.raw)
+
+        return (
+            Footer(
+                page_url=page.url,
+                snapshot_id=snapshot.snapshot_id,
+                text=facts.text[:2000],
+                site_code=printed(facts.site_code),
+                icp=printed(facts.icp),
+                psb=printed(facts.psb),
+                conac=facts.conac,
+                sponsor=facts.sponsor,
+                jiucuo=facts.jiucuo,
+                ads=tuple(ad.text for ad in facts.ads),
+            ),
+        )
+
+    def _metas(self, column_urls: set[str]) -> tuple[PageMeta, ...]:
+        metas: dict[str, PageMeta] = {}
+        for snapshot, page in self.pages.values():
+            if page.url in metas:
+                continue
+            if self.home is not None and page.url == self.home[1].url:
+                kind = "home"
+            elif page.url in column_urls or snapshot.url in column_urls:
+                kind = "column"
+            elif is_article_url(page.url):
+                kind = "article"
+            else:
+                continue
+            metas[page.url] = PageMeta(
+                page.url, snapshot.snapshot_id, _meta_present(page, self.profile), kind
+            )
+        return tuple(metas.values())
+
+    def model(
+        self,
+        link_results: Mapping[str, object] | None = None,
+        overrides: Mapping[str, Override] | None = None,
+    ) -> SiteModel:
+        columns = self._columns(overrides or {})
+        links = []
+        for target, result in (link_results or {}).items():
+            statuses = tuple(getattr(result, "statuses", ()))
+            errors = tuple(getattr(result, "errors", ()))
+            sources = tuple(dict.fromkeys(self.sources.get(target, ())))
+            links.append(
+                LinkCheck(target, sources, statuses, errors, external=_host(target) not in self.site_hosts)
+            )
+        return SiteModel(
+            expected=self.expected,
+            homepage=self._homepage(),
+            columns=columns,
+            footers=self._footers(),
+            links=tuple(links),
+            metas=self._metas({c.url for c in columns}),
+        )
