@@ -1,0 +1,561 @@
+"""The Scrapy side of a crawl: the spider, the SSRF guard (a resolver and a downloader middleware), failure
+classes, and the rules that keep one broken site from holding up the others.
+
+Runs only inside the crawl worker process (``fetch.worker``); ``fetch.crawl`` is the API.
+
+Extension point for JavaScript rendering: a page whose links only a browser can see is, today, stored as
+fetched. Rendering belongs in a downloader middleware placed after ``GuardMiddleware`` that, for requests
+with ``meta["gi_render"]`` set, fetches through Playwright/Chromium (scrapy-playwright's download handler) and
+returns an ``HtmlResponse``; ``GovSpider.parse`` would set that flag for pages matching a list of known
+JS-only CMS markers. Not implemented.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
+from zope.interface import implementer, provider
+
+from govinspect.fetch.encoding import decode_html, header_charset, meta_charset
+from govinspect.fetch.guard import address_problem
+from govinspect.fetch.links import extract_links, is_file_url
+from govinspect.store.snapshots import SnapshotRecord, Validators
+
+# A firewall's or WAF's answer: the site is up but refuses us. Not a failure of the site.
+BLOCKED_STATUSES = frozenset({401, 403, 412, 429, 451})
+NETWORK_ERRORS = frozenset({"dns", "connect", "tls", "timeout", "reset"})
+
+# Hosts the resolver refused, host → reason (the worker process is single-crawl).
+BLOCKED_HOSTS: dict[str, str] = {}
+
+
+# --- the SSRF guard -------------------------------------------------------------------------------------
+
+
+class SSRFRefused(IgnoreRequest):
+    """The URL's address is not public and private networks are not allowed."""
+
+
+class SiteStopped(IgnoreRequest):
+    """The site ran out of its time budget or failed too often in a row; queued requests are dropped."""
+
+
+@provider(IResolutionReceiver)
+class _GuardedReceiver:
+    def __init__(self, receiver: Any, host: str, allow_private: bool):
+        self.receiver = receiver
+        self.host = host
+        self.allow_private = allow_private
+        self.addresses: list[Any] = []
+
+    def resolutionBegan(self, resolution: Any) -> None:
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        problem = None
+        if not self.allow_private:
+            for address in self.addresses:
+                try:
+                    ip = ipaddress.ip_address(str(address.host).split("%", 1)[0])
+                except ValueError:
+                    problem = f"无法识别的地址 {address.host}"
+                    break
+                reason = address_problem(ip)
+                if reason:
+                    problem = f"{self.host} 解析到{reason} {ip}，已拒绝访问"
+                    break
+        if problem:
+            BLOCKED_HOSTS[self.host] = problem
+        else:
+            for address in self.addresses:
+                self.receiver.addressResolved(address)
+        self.receiver.resolutionComplete()
+
+
+@implementer(IHostnameResolver)
+class GuardedResolver:
+    """Refuses non-public answers at connect time: the address checked is the address connected to, so a
+    name that resolves differently on a second lookup (DNS rebinding) cannot slip through."""
+
+    def __init__(self, reactor_: Any, allow_private: bool):
+        self.reactor = reactor_
+        self.original = reactor_.nameResolver
+        self.allow_private = allow_private
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
+        return cls(reactor, crawler.settings.getbool("GOVINSPECT_ALLOW_PRIVATE_NETWORKS"))
+
+    def install_on_reactor(self) -> None:
+        self.reactor.installNameResolver(self)
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Any = None,
+        transportSemantics: str = "TCP",
+    ) -> Any:
+        return self.original.resolveHostName(
+            _GuardedReceiver(resolutionReceiver, hostName, self.allow_private),
+            hostName,
+            portNumber,
+            addressTypes,
+            transportSemantics,
+        )
+
+
+class GuardMiddleware:
+    """Every request, including every redirect and robots.txt: only http(s); literal non-public addresses
+    refused before any connection; requests of a stopped site dropped; the send time noted."""
+
+    def __init__(self, allow_private: bool):
+        self.allow_private = allow_private
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GuardMiddleware:
+        return cls(crawler.settings.getbool("GOVINSPECT_ALLOW_PRIVATE_NETWORKS"))
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SSRFRefused(f"只能访问 http 或 https 网址：{request.url[:200]}")
+        host = parts.hostname
+        if host in BLOCKED_HOSTS:
+            raise SSRFRefused(BLOCKED_HOSTS[host])
+        if not self.allow_private:
+            try:
+                literal = ipaddress.ip_address(host)
+            except ValueError:
+                literal = None
+            if literal is not None:
+                problem = address_problem(literal)
+                if problem:
+                    raise SSRFRefused(
+                        f"{host} 是{problem}，已拒绝访问（如确需检查内网网站，请使用 --allow-private-networks）"
+                    )
+        site = request.meta.get("gi_site")
+        owner = getattr(spider, "sites", {}).get(site) if spider is not None else None
+        if owner is not None and owner.stopped and request.meta.get("gi_kind") != "homepage":
+            raise SiteStopped(owner.stopped)
+        request.meta.setdefault("gi_t0", time.monotonic())
+
+
+# --- failures -------------------------------------------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        for reason in getattr(e, "reasons", None) or []:
+            stack.append(getattr(reason, "value", reason))
+        stack.extend([e.__cause__, e.__context__])  # type: ignore[list-item]
+
+
+def classify_failure(failure: Failure, host: str | None) -> tuple[str, str]:
+    """An error class (see store.snapshots.ERROR_CLASSES) and a message for a failed request."""
+    exc = failure.value
+    message = f"{type(exc).__name__}: {exc}"[:1000]
+    names = [type(e).__name__ for e in _chain(exc)]
+    text = " ".join(str(e) for e in _chain(exc)).lower()
+    if isinstance(exc, SSRFRefused):
+        return "blocked_ssrf", str(exc)
+    if (
+        host
+        and host in BLOCKED_HOSTS
+        and any(n in ("DNSLookupError", "CannotResolveHostError") for n in names)
+    ):
+        return "blocked_ssrf", BLOCKED_HOSTS[host]
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in text:
+            return "robots", message
+        if "redirect" in text:
+            return "redirect_loop", message
+        if "maxsize" in text or "max size" in text:
+            return "too_large", message
+        return "other", message
+    if "max size" in text or "maxsize" in text or "DownloadCancelledError" in names:
+        # Scrapy cancels a download only for its size (timeouts have their own error)
+        return "too_large", message
+    for n in names:
+        if n in ("DNSLookupError", "CannotResolveHostError", "DNSNameError", "gaierror"):
+            return "dns", message
+    for n in names:
+        if "SSL" in n or "TLS" in n or (n in ("Error",) and "ssl" in text):
+            return "tls", message
+    if "ssl" in text or "certificate" in text or "handshake" in text:
+        return "tls", message
+    for n in names:
+        if "Timeout" in n or "TimedOut" in n:
+            return "timeout", message
+    if "took longer than" in text:
+        return "timeout", message
+    for n in names:
+        if n in ("ConnectionRefusedError", "DownloadConnectionRefusedError", "ConnectError", "NoRouteError"):
+            return "connect", message
+    for n in names:
+        if n in (
+            "ConnectionLost",
+            "ConnectionDone",
+            "ResponseFailed",
+            "ResponseNeverReceived",
+            "_DataLoss",
+            "ResponseDataLossError",
+            "ConnectionAborted",
+            "ConnectionResetError",
+            "DownloadFailedError",
+        ):
+            return "reset", message
+    return "other", message
+
+
+def status_error(status: int) -> str | None:
+    if status in BLOCKED_STATUSES:
+        return "blocked"
+    if status >= 400:
+        return "http"
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def netloc_key(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    if port is None or (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443):
+        return host
+    return f"{host}:{port}"
+
+
+def _headers(response: Response, limit: int = 200) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, values in list(response.headers.items())[:limit]:
+        key = name.decode("latin-1").lower()[:200]
+        out[key] = [v.decode("latin-1")[:2000] for v in values[:20]]
+    return out
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+def _is_textual(content_type: str | None, body: bytes) -> bool:
+    ctype = (content_type or "").split(";", 1)[0].strip().lower()
+    if ctype and not (
+        ctype.startswith("text/") or ctype in ("application/xhtml+xml", "application/xml", "application/json")
+    ):
+        return False
+    return b"\x00" not in body[:2048]
+
+
+# --- the spider -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SiteState:
+    code: str
+    start_url: str
+    allowed: set[str]
+    started: float = field(default_factory=time.monotonic)
+    scheduled: int = 0
+    files_checked: int = 0
+    seen: set[str] = field(default_factory=set)  # canonical URLs requested
+    looked_at: set[str] = field(default_factory=set)  # URLs as found, to skip the known ones cheaply
+    consecutive_failures: int = 0
+    stopped: str | None = None
+    homepage_attempts: int = 0
+    homepage_done: bool = False
+
+
+Sink = Callable[[SnapshotRecord], None]
+Loader = Callable[[str], bytes | None]
+
+
+class GovSpider(scrapy.Spider):
+    name = "govinspect"
+
+    def __init__(
+        self,
+        *,
+        targets: list[tuple[str, str]],
+        options: Any,
+        crawl_id: int,
+        sink: Sink,
+        validators: dict[tuple[str, str], Validators],
+        load_body: Loader,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.options = options
+        self.crawl_id = crawl_id
+        self.sink = sink
+        self.validators = validators
+        self.load_body = load_body
+        self.sites: dict[str, SiteState] = {
+            code: SiteState(code, url, {netloc_key(url)}) for code, url in targets
+        }
+        self.timers = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GovSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        return spider
+
+    def _idle(self) -> None:
+        if self.timers:
+            raise DontCloseSpider
+
+    async def start(self):  # type: ignore[override]
+        for site in self.sites.values():
+            site.seen.add(canonicalize_url(site.start_url))
+            site.scheduled = 1  # the homepage is a page of the budget
+            yield self._homepage_request(site, 1)
+
+    # requests ------------------------------------------------------------------------------------------
+    def _request(
+        self, site: SiteState, url: str, *, depth: int, kind: str, referrer: str | None, **kw: Any
+    ) -> Request:
+        meta = {"gi_site": site.code, "gi_depth": depth, "gi_kind": kind, "gi_url": url, "gi_ref": referrer}
+        meta.update(kw.pop("meta", {}))
+        headers = {}
+        if referrer:
+            headers["Referer"] = referrer
+        prior = self.validators.get((site.code, url)) if self.options.conditional_get else None
+        if prior is not None and kind != "file":
+            if prior.etag:
+                headers["If-None-Match"] = prior.etag
+            if prior.last_modified:
+                headers["If-Modified-Since"] = prior.last_modified
+            meta["gi_prior"] = prior
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            meta=meta,
+            headers=headers,
+            dont_filter=True,
+            **kw,
+        )
+
+    def _homepage_request(self, site: SiteState, attempt: int) -> Request:
+        site.homepage_attempts = attempt
+        return self._request(
+            site,
+            site.start_url,
+            depth=0,
+            kind="homepage",
+            referrer=None,
+            priority=1000,
+            meta={"dont_retry": True, "gi_attempt": attempt},
+        )
+
+    def _retry_homepage_later(self, site: SiteState) -> None:
+        self.timers += 1
+
+        def fire() -> None:
+            self.timers -= 1
+            self.crawler.engine.crawl(self._homepage_request(site, site.homepage_attempts + 1))
+
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        reactor.callLater(self.options.homepage_retry_spacing_s, fire)  # type: ignore[attr-defined]
+
+    def _over_time(self, site: SiteState) -> bool:
+        budget = self.options.site_time_budget_s
+        if budget and not site.stopped and time.monotonic() - site.started > budget:
+            site.stopped = f"time_budget: 超过单站时间预算 {budget:g} 秒"
+        return site.stopped is not None
+
+    def _follow(self, site: SiteState, response_url: str, links: Any, depth: int) -> Iterator[Request]:
+        opts = self.options
+        if self._over_time(site):
+            return
+        # JS pagination stays at the depth of its list; it is the same list.
+        for url in links.pagination:
+            req = self._new(site, url, depth, "page", response_url, priority=-depth * 10 + 5)
+            if req is not None:
+                yield req
+        if depth + 1 <= opts.max_depth:
+            for url in links.pages:
+                if is_file_url(url):
+                    continue
+                req = self._new(site, url, depth + 1, "page", response_url, priority=-(depth + 1) * 10)
+                if req is not None:
+                    yield req
+        for url in links.files:
+            if site.files_checked >= opts.max_file_checks or netloc_key(url) not in site.allowed:
+                continue
+            key = canonicalize_url(url)
+            if key in site.seen:
+                continue
+            site.seen.add(key)
+            site.files_checked += 1
+            yield self._request(
+                site, url, depth=depth + 1, kind="file", referrer=response_url, method="HEAD", priority=-100
+            )
+
+    def _new(
+        self, site: SiteState, url: str, depth: int, kind: str, referrer: str, priority: int
+    ) -> Request | None:
+        if url in site.looked_at or netloc_key(url) not in site.allowed:
+            return None
+        if site.scheduled >= self.options.max_pages:
+            return None
+        site.looked_at.add(url)
+        key = canonicalize_url(url)
+        if key in site.seen:
+            return None
+        if site.scheduled >= self.options.max_pages:
+            return None
+        site.seen.add(key)
+        site.scheduled += 1
+        return self._request(site, url, depth=depth, kind=kind, referrer=referrer, priority=priority)
+
+    # outcomes ------------------------------------------------------------------------------------------
+    def _record(self, request: Request, **fields: Any) -> SnapshotRecord:
+        meta = request.meta
+        t0 = meta.get("gi_t0")
+        latency = meta.get("download_latency")
+        elapsed = int(latency * 1000) if latency is not None else None
+        if elapsed is None and t0:
+            elapsed = int((time.monotonic() - t0) * 1000)
+        record = SnapshotRecord(
+            site_code=meta["gi_site"],
+            url=meta["gi_url"],
+            crawl_id=self.crawl_id,
+            kind=meta["gi_kind"],
+            method=request.method,
+            fetched_at=datetime.now(UTC),
+            elapsed_ms=elapsed,
+            depth=meta["gi_depth"],
+            attempt=meta.get("gi_attempt", 1),
+            referrer=meta.get("gi_ref"),
+            **fields,
+        )
+        self.sink(record)
+        return record
+
+    def parse(self, response: Response) -> Iterator[Request]:  # type: ignore[override]
+        request = response.request
+        assert request is not None
+        meta = response.meta
+        site = self.sites[meta["gi_site"]]
+        kind, depth = meta["gi_kind"], meta["gi_depth"]
+        site.consecutive_failures = 0
+        headers = _headers(response)
+        ctype = _first(headers, "content-type")
+        status = response.status
+        error = status_error(status)
+        prior: Validators | None = meta.get("gi_prior")
+        body = response.body
+        fields: dict[str, Any] = {
+            "final_url": response.url,
+            "status": status,
+            "error": error,
+            "headers": headers,
+            "content_type": ctype,
+            "etag": _first(headers, "etag"),
+            "last_modified": _first(headers, "last-modified"),
+        }
+        if status == 304 and prior is not None:
+            fields |= {"body_sha256": prior.body_sha256, "body_size": prior.body_size, "not_modified": True}
+            fields["etag"] = fields["etag"] or prior.etag
+            fields["last_modified"] = fields["last_modified"] or prior.last_modified
+            try:
+                body = self.load_body(prior.body_sha256) or b""
+            except (OSError, ValueError):
+                body = b""
+        text = None
+        if request.method == "HEAD":
+            pass
+        elif not _is_textual(ctype, body):
+            fields |= {"error": error or "binary", "body_size": len(body)}
+            if not error:
+                fields["error_message"] = f"不是网页：{(ctype or '?')[:80]}，{len(body)} 字节"
+            body = b""
+        else:
+            fields["declared_charset"] = header_charset(ctype) or meta_charset(body)
+            if status != 304:
+                fields["body"] = body
+            text, fields["encoding"] = decode_html(body, ctype)
+        if kind == "homepage":
+            if status < 400 or status == 304:
+                site.homepage_done = True
+                site.allowed.add(netloc_key(response.url))
+                for hop in meta.get("redirect_urls", []):
+                    site.allowed.add(netloc_key(hop))
+            elif (
+                (status not in BLOCKED_STATUSES or status == 429)
+                and meta.get("gi_attempt", 1) < self.options.homepage_attempts
+                and meta.get("gi_url") == site.start_url
+            ):
+                self._retry_homepage_later(site)
+        self._record(request, **fields)
+        if text is None or error or netloc_key(response.url) not in site.allowed:
+            return
+        links = extract_links(
+            text,
+            response.url,
+            encoding=fields.get("encoding") or "utf-8",
+            pagination_limit=self.options.max_pagination_pages,
+        )
+        if depth == 0 and links.redirects:
+            # A homepage that forwards by meta refresh or script: the target is the homepage too.
+            for url in links.redirects[:2]:
+                key = canonicalize_url(url)
+                if key in site.seen:
+                    continue
+                site.seen.add(key)
+                site.allowed.add(netloc_key(url))
+                yield self._request(site, url, depth=0, kind="homepage", referrer=response.url, priority=900)
+        yield from self._follow(site, response.url, links, depth)
+
+    def failed(self, failure: Failure) -> Iterator[Request]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, SiteStopped):
+            return
+        meta = request.meta
+        site = self.sites[meta["gi_site"]]
+        host = urlsplit(request.url).hostname
+        error, message = classify_failure(failure, host)
+        self._record(request, error=error, error_message=message, final_url=request.url)
+        if error in NETWORK_ERRORS:
+            site.consecutive_failures += 1
+            limit = self.options.max_consecutive_failures
+            if limit and site.consecutive_failures >= limit and not site.stopped:
+                site.stopped = f"unreachable: 连续 {site.consecutive_failures} 次请求失败（{error}）"
+        if (
+            meta["gi_kind"] == "homepage"
+            and meta.get("gi_url") == site.start_url
+            and error not in ("blocked_ssrf", "robots")
+            and meta.get("gi_attempt", 1) < self.options.homepage_attempts
+        ):
+            self._retry_homepage_later(site)
+        return
+        yield  # a generator, like parse

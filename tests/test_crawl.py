@@ -1,0 +1,277 @@
+"""The crawl against the farm on loopback: every page stored as served, TRS JavaScript pagination, GBK bytes,
+down / firewall / slow / flaky sites, conditional GET, budgets, the SSRF guard, a killed crawl."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from govinspect.farm import Farm, FarmSite
+from govinspect.fetch.crawl import CrawlOptions, CrawlProgress, CrawlReport, CrawlTarget, crawl
+from govinspect.store import open_store
+from govinspect.store.models import Crawl, Snapshot
+from govinspect.store.snapshots import SnapshotStore
+
+NOT_A_BROWSER = "govinspect-test/1.0 (no browser)"  # the firewall site answers 403 to this
+FAST = {"delay": 0.0, "homepage_retry_spacing_s": 0.3, "allow_private_networks": True, "timeout": 10.0}
+SKIP_DIRS = {"css", "js", "images"}
+
+
+def options(**kw) -> CrawlOptions:
+    return CrawlOptions(**(FAST | {"user_agent": NOT_A_BROWSER} | kw))
+
+
+def targets(sites: list[FarmSite]) -> list[CrawlTarget]:
+    return [CrawlTarget(s.site_code, s.url) for s in sites]
+
+
+def served_pages(farm: Farm, site: FarmSite) -> dict[str, Path]:
+    """URL path (with query) → file on disk, for every HTML page the farm serves for the site."""
+    root = farm.site_dir(site)
+    out = {}
+    for f in root.rglob("*"):
+        rel = f.relative_to(root).as_posix()
+        if f.is_file() and rel.split("/")[0] not in SKIP_DIRS and rel != "robots.txt":
+            out["/" + rel.replace("@", "?", 1)] = f
+    return out
+
+
+@dataclass
+class Crawled:
+    farm: Farm
+    report: CrawlReport
+    snaps: SnapshotStore
+    db: str
+    snap_dir: Path
+    progress: list[CrawlProgress]
+
+    def site(self, behaviour: str) -> FarmSite:
+        return next(s for s in self.farm.sites if s.behaviour == behaviour)
+
+    def fetched(self, site: FarmSite) -> dict[str, Snapshot]:
+        out = {}
+        for snap in self.snaps.pages(self.report.crawl_id, site.site_code):
+            if snap.status == 200 and snap.method == "GET":
+                out[snap.final_url.removeprefix(site.base_url)] = snap
+        return out
+
+
+@pytest.fixture(scope="module")
+def crawled(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    out = tmp_path_factory.mktemp("crawl")
+    db = f"sqlite:///{out / 'g.db'}"
+    seen: list[CrawlProgress] = []
+    report = crawl(
+        targets(farm_server.sites),
+        options(max_pages=400, max_depth=8, concurrency_per_host=8),
+        database_url=db,
+        snapshots_dir=out / "snap",
+        progress=seen.append,
+    )
+    store = open_store(db)
+    yield Crawled(farm_server, report, SnapshotStore(store, out / "snap"), db, out / "snap", seen)
+    store.dispose()
+
+
+def test_every_page_is_stored_as_served(crawled: Crawled) -> None:
+    farm = crawled.farm
+    assert crawled.report.status == "finished" and crawled.report.problem is None
+    checked = 0
+    for site in farm.sites:
+        if site.down or site.behaviour == "firewall":
+            continue
+        fetched = crawled.fetched(site)
+        served = served_pages(farm, site)
+        missing = sorted(set(served) - set(fetched))
+        assert not missing, (site.site_code, site.behaviour, missing[:5])
+        for path, file in served.items():
+            assert crawled.snaps.body(fetched[path]) == file.read_bytes(), path
+        report = crawled.report.sites[site.site_code]
+        assert report.homepage_outcome == "ok" and not report.homepage_failed_every_attempt
+        assert report.pages >= len(served) and report.stopped is None
+        checked += 1
+    assert checked >= 8
+
+
+def test_trs_javascript_pagination_is_followed(crawled: Crawled) -> None:
+    farm = crawled.farm
+    trs = [s for s in farm.sites if s.style == "trs" and not s.down and s.behaviour != "firewall"]
+    later = 0
+    for site in trs:
+        fetched = crawled.fetched(site)
+        served = served_pages(farm, site)
+        # only createPageHTML(...) leads there: no page names index_1.html in a link
+        assert not any(b"index_1." in f.read_bytes() for f in served.values())
+        for path in served:
+            if "/index_" in path:
+                assert path in fetched
+                assert fetched[path].depth == fetched[path.rsplit("/", 1)[0] + "/index.html"].depth
+                later += 1
+    assert later >= 3
+
+
+def test_gbk_pages_keep_their_raw_bytes(crawled: Crawled) -> None:
+    gbk = [s for s in crawled.farm.sites if s.encoding == "gbk" and not s.down and s.behaviour != "firewall"]
+    assert gbk
+    for site in gbk:
+        home = crawled.fetched(site)[site.homepage]
+        raw = (crawled.farm.site_dir(site) / site.homepage.lstrip("/")).read_bytes()
+        body = crawled.snaps.body(home)
+        assert body == raw
+        assert site.name in body.decode("gbk")
+        assert home.encoding == "gb18030"
+
+
+def test_down_site_fails_every_spaced_homepage_attempt(crawled: Crawled) -> None:
+    down = next(s for s in crawled.farm.sites if s.down)
+    report = crawled.report.sites[down.site_code]
+    assert report.homepage_outcome == "failed" and report.homepage_failed_every_attempt
+    assert [a.error for a in report.homepage_attempts] == ["connect"] * 3
+    assert [a.attempt for a in report.homepage_attempts] == [1, 2, 3]
+    snaps = [crawled.snaps.get(a.snapshot_id) for a in report.homepage_attempts]
+    gaps = [(b.fetched_at - a.fetched_at).total_seconds() for a, b in itertools.pairwise(snaps)]
+    assert all(g >= 0.25 for g in gaps), gaps
+
+
+def test_firewall_answer_is_blocked_not_down(crawled: Crawled) -> None:
+    site = crawled.site("firewall")
+    report = crawled.report.sites[site.site_code]
+    assert report.homepage_outcome == "blocked" and not report.homepage_failed_every_attempt
+    assert report.blocked and [(a.status, a.error) for a in report.homepage_attempts] == [(403, "blocked")]
+
+
+def test_slow_and_flaky_sites_complete(crawled: Crawled) -> None:
+    for behaviour in ("slow", "flaky"):
+        site = crawled.site(behaviour)
+        report = crawled.report.sites[site.site_code]
+        assert report.homepage_outcome == "ok" and report.stopped is None
+        assert set(served_pages(crawled.farm, site)) <= set(crawled.fetched(site))
+
+
+def test_crawl_row_and_progress(crawled: Crawled) -> None:
+    row = crawled.snaps.crawl(crawled.report.crawl_id)
+    assert row is not None and row.status == "finished" and row.finished_at is not None
+    assert row.settings["obey_robots"] is True and row.settings["allow_private_networks"] is True
+    assert row.settings["user_agent"] == NOT_A_BROWSER and row.settings["max_pages"] == 400
+    assert set(row.summary) == {s.site_code for s in crawled.farm.sites}
+    last: dict[str, CrawlProgress] = {}
+    for p in crawled.progress:
+        assert p.requests >= last.get(p.site_code, p).requests
+        last[p.site_code] = p
+    for code, report in crawled.report.sites.items():
+        assert last[code].pages == report.pages
+
+
+def test_second_crawl_uses_conditional_get_and_reuses_bodies(crawled: Crawled) -> None:
+    sites = [s for s in crawled.farm.sites if not s.behaviour][:2]
+    blobs_before = sorted(p.name for p in crawled.snap_dir.rglob("*.gz"))
+    second = crawl(
+        targets(sites),
+        options(max_pages=400, max_depth=8),
+        database_url=crawled.db,
+        snapshots_dir=crawled.snap_dir,
+    )
+    assert second.status == "finished"
+    assert sorted(p.name for p in crawled.snap_dir.rglob("*.gz")) == blobs_before
+    for site in sites:
+        first_urls = {s.url for s in crawled.snaps.pages(crawled.report.crawl_id, site.site_code)}
+        again = crawled.snaps.pages(second.crawl_id, site.site_code)
+        assert {s.url for s in again} == first_urls  # links found through the stored bodies
+        not_modified = [s for s in again if s.status == 304]
+        assert len(not_modified) >= len(again) - 2 and all(s.not_modified for s in not_modified)
+        home = next(s for s in again if s.kind == "homepage")
+        previous = crawled.snaps.latest(site.site_code, home.url, with_body=True)
+        assert home.status == 304 and crawled.snaps.body(home) == crawled.snaps.body(previous)
+        assert second.sites[site.site_code].not_modified == len(not_modified)
+
+
+def test_page_budget_and_depth_limit(farm_server: Farm, tmp_path: Path) -> None:
+    site = next(s for s in farm_server.sites if s.style == "trs" and not s.behaviour)
+    report = crawl(
+        targets([site]),
+        options(max_pages=12, max_depth=1),
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        snapshots_dir=tmp_path / "snap",
+    )
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    pages = [s for s in SnapshotStore(store, tmp_path / "snap").pages(report.crawl_id) if s.kind != "file"]
+    assert len(pages) == 12 and report.sites[site.site_code].budget_exhausted
+    assert max(s.depth for s in pages) == 1
+    store.dispose()
+    deep = crawl(
+        targets([site]),
+        options(max_pages=400, max_depth=1),
+        database_url=f"sqlite:///{tmp_path / 'h.db'}",
+        snapshots_dir=tmp_path / "snap2",
+    )
+    store = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    pages = SnapshotStore(store, tmp_path / "snap2").pages(deep.crawl_id)
+    assert {s.depth for s in pages} == {0, 1}
+    home = SnapshotStore(store, tmp_path / "snap2").body(next(s for s in pages if s.kind == "homepage"))
+    assert home is not None
+    for snap in pages:
+        if snap.depth == 1 and "/index_" not in snap.url:  # pagination keeps its list's depth
+            assert snap.url.removeprefix(site.base_url).encode() in home, snap.url
+    assert len(pages) < len(served_pages(farm_server, site))
+    assert not deep.sites[site.site_code].budget_exhausted
+    store.dispose()
+
+
+def test_without_private_networks_every_farm_url_is_refused(farm_server: Farm, tmp_path: Path) -> None:
+    live = [s for s in farm_server.sites if not s.down][:4]
+    report = crawl(
+        [*targets(live), CrawlTarget("9999999999", f"http://localhost:{farm_server.port}/")],
+        options(allow_private_networks=False),
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        snapshots_dir=tmp_path / "snap",
+    )
+    assert report.status == "finished"
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    with store.session() as session:
+        rows = list(session.scalars(select(Snapshot)))
+    assert len(rows) == len(live) + 1
+    assert {(r.error, r.status, r.body_sha256) for r in rows} == {("blocked_ssrf", None, None)}
+    for code, site in report.sites.items():
+        assert site.homepage_outcome == "refused" and not site.homepage_failed_every_attempt, code
+        assert len(site.homepage_attempts) == 1
+    assert "本机回环地址" in report.sites["9999999999"].homepage_attempts[0].message  # via the resolver
+    assert not (tmp_path / "snap").exists() or not list((tmp_path / "snap").rglob("*.gz"))
+    store.dispose()
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_killed_crawl_leaves_a_consistent_database(farm_server: Farm, tmp_path: Path) -> None:
+    site = next(s for s in farm_server.sites if s.behaviour == "slow")
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+
+    def stop_after_some(p: CrawlProgress) -> None:
+        if p.pages >= 5:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        crawl(
+            targets([site]),
+            options(max_pages=400),
+            database_url=db,
+            snapshots_dir=tmp_path,
+            progress=stop_after_some,
+        )
+    store = open_store(db)
+    snaps = SnapshotStore(store, tmp_path)
+    with store.session() as session:
+        crawl_row = session.scalar(select(Crawl))
+        count = session.scalar(select(func.count()).select_from(Snapshot))
+    assert crawl_row is not None and crawl_row.status == "killed" and crawl_row.finished_at is not None
+    assert 5 <= (count or 0) < 100
+    for snap in snaps.pages(crawl_row.id):
+        assert snap.status != 200 or snaps.body(snap)
+    assert crawl_row.summary[site.site_code]["pages"] == count
+    store.dispose()

@@ -1,0 +1,348 @@
+"""Hostile and broken pages, robots.txt, the SSRF guard's parts, and the crawl on SQLite and PostgreSQL.
+
+Two tiny loopback sites (``http.server`` in threads): a hostile one (redirect loop, 20 MB, a gzip bomb, binary
+served as HTML, a byte every half second, a reset, a GBK page whose header and meta say UTF-8) and a plain one
+with robots.txt rules. They are crawled together: the hostile one gets error classes, the plain one is whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from twisted.internet.address import IPv4Address
+
+from govinspect.fetch import spider
+from govinspect.fetch.crawl import CrawlOptions, CrawlTarget, crawl
+from govinspect.fetch.encoding import decode_html
+from govinspect.fetch.links import extract_links
+from govinspect.store import open_store
+from govinspect.store.snapshots import SnapshotStore
+
+CHINESE_PATH = "/中文栏目/index.html"
+BOMB = gzip.compress(b"\0" * (40 * 1024 * 1024), 9)
+LYING = (
+    '<html><head><meta charset="utf-8"><title>政务公开</title></head><body>'
+    f'<a href="{CHINESE_PATH}">中文栏目</a></body></html>'
+).encode("gbk")
+HOSTILE_HOME = b"""<html><head><meta charset="utf-8"></head><body>
+<a href="/loop">loop</a> <a href="/huge">huge</a> <a href="/stream">stream</a> <a href="/bomb">bomb</a>
+<a href="/binary">binary</a> <a href="/drip">drip</a> <a href="/reset">reset</a> <a href="/lying">lying</a>
+<a href="/files/report.pdf">report</a></body></html>"""
+PLAIN_HOME = b"""<html><head><meta charset="utf-8"></head><body>
+<a href="/public/a.html">a</a> <a href="/private/b.html">b</a> <a href="list.jsp?id=7">list</a></body></html>"""
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _send(
+        self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", **headers: str
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._route()
+
+    def _route(self) -> None:
+        path = self.path
+        if self.server.kind == "plain":  # type: ignore[attr-defined]
+            if path == "/robots.txt":
+                return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            if path == "/":
+                return self._send(200, PLAIN_HOME)
+            if path in ("/public/a.html", "/private/b.html", "/list.jsp?id=7"):
+                return self._send(200, f"<html><body>{path}</body></html>".encode())
+            return self._send(404, b"not found")
+        if path == "/robots.txt":
+            return self._send(404, b"")
+        if path == "/":
+            return self._send(200, HOSTILE_HOME)
+        if path in ("/loop", "/loop2"):
+            self.send_response(302)
+            self.send_header("Location", "/loop2" if path == "/loop" else "/loop")
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        if path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(20 * 1024 * 1024))
+            self.end_headers()
+            for _ in range(320):
+                self.wfile.write(b"x" * 65536)
+            return None
+        if path == "/stream":  # no Content-Length: the size is only known while reading
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for _ in range(320):
+                self.wfile.write(b"<p>" + b"y" * 65536)
+            self.close_connection = True
+            return None
+        if path == "/bomb":
+            return self._send(200, BOMB, Content_Encoding="gzip")
+        if path == "/binary":
+            return self._send(200, bytes(range(256)) * 40)
+        if path == "/drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.5)
+            return None
+        if path == "/reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return None
+        if path == "/lying":
+            return self._send(200, LYING, "text/html; charset=utf-8")
+        if path == quote(CHINESE_PATH):
+            return self._send(200, "<html><body>中文栏目</body></html>".encode())
+        if path == "/files/report.pdf":
+            return self._send(200, b"%PDF-1.4 ...", "application/pdf")
+        return self._send(404, b"not found")
+
+
+@contextlib.contextmanager
+def tiny_site(kind: str) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.kind = kind  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[tuple[str, str]]:
+    with tiny_site("hostile") as hostile, tiny_site("plain") as plain:
+        yield hostile, plain
+
+
+FAST = {"delay": 0.0, "homepage_retry_spacing_s": 0.2, "allow_private_networks": True}
+
+
+def test_hostile_pages_get_error_classes_and_do_not_hold_up_the_others(
+    sites: tuple[str, str], tmp_path: Path
+) -> None:
+    hostile, plain = sites
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    started = time.monotonic()
+    report = crawl(
+        [CrawlTarget("1000000001", hostile), CrawlTarget("1000000002", plain)],
+        CrawlOptions(**FAST, timeout=2.0, retries=1, max_response_bytes=1024 * 1024),
+        database_url=db,
+        snapshots_dir=tmp_path / "snap",
+    )
+    assert time.monotonic() - started < 30
+    assert report.status == "finished"
+    store = open_store(db)
+    snaps = SnapshotStore(store, tmp_path / "snap")
+    by_path = {s.url.removeprefix(hostile.rstrip("/")): s for s in snaps.pages(report.crawl_id, "1000000001")}
+    expected = {
+        "/loop": "redirect_loop",
+        "/huge": "too_large",
+        "/stream": "too_large",
+        "/bomb": "too_large",
+        "/binary": "binary",
+        "/drip": "timeout",
+        "/reset": "reset",
+    }
+    assert {p: by_path[p].error for p in expected} == expected, {
+        p: by_path[p].error_message for p in expected
+    }
+    assert by_path["/binary"].body_sha256 is None and by_path["/binary"].status == 200
+    # A GBK page whose header and meta both say UTF-8: stored as sent, its Chinese link still followed.
+    lying = by_path["/lying"]
+    assert lying.error is None and snaps.body(lying) == LYING and lying.encoding == "gb18030"
+    assert by_path[quote(CHINESE_PATH)].status == 200
+    pdf = by_path["/files/report.pdf"]
+    assert (pdf.kind, pdf.method, pdf.status, pdf.body_sha256) == ("file", "HEAD", 200, None)
+    hostile_report = report.sites["1000000001"]
+    assert hostile_report.homepage_outcome == "ok"
+    assert hostile_report.errors["too_large"] == 3 and hostile_report.errors["timeout"] == 1
+    plain_report = report.sites["1000000002"]
+    assert plain_report.errors == {"robots": 1} and plain_report.pages == 3
+    store.dispose()
+
+
+def test_robots_obeyed_when_on_and_ignored_when_off(sites: tuple[str, str], tmp_path: Path) -> None:
+    _, plain = sites
+    outcomes = {}
+    for obey in (True, False):
+        db = f"sqlite:///{tmp_path / f'{obey}.db'}"
+        report = crawl(
+            [CrawlTarget("1000000002", plain)],
+            CrawlOptions(**FAST, obey_robots=obey),
+            database_url=db,
+            snapshots_dir=tmp_path / "snap",
+        )
+        assert report.settings["obey_robots"] is obey
+        store = open_store(db)
+        pages = SnapshotStore(store, tmp_path / "snap").pages(report.crawl_id)
+        outcomes[obey] = {s.url.removeprefix(plain.rstrip("/")): (s.status, s.error) for s in pages}
+        store.dispose()
+    assert outcomes[True]["/private/b.html"] == (None, "robots")
+    assert outcomes[False]["/private/b.html"] == (200, None)
+    for obey in (True, False):
+        assert outcomes[obey]["/public/a.html"] == (200, None)
+        assert outcomes[obey]["/list.jsp?id=7"] == (200, None)  # query-string pages keep their id
+
+
+def test_crawl_stores_on_sqlite_and_postgresql(
+    sites: tuple[str, str], store_url: str, tmp_path: Path
+) -> None:
+    _, plain = sites
+    report = crawl(
+        [CrawlTarget("1000000002", plain)],
+        CrawlOptions(**FAST),
+        database_url=store_url,
+        snapshots_dir=tmp_path / "snap",
+    )
+    assert report.status == "finished" and report.sites["1000000002"].pages == 3
+    store = open_store(store_url)
+    snaps = SnapshotStore(store, tmp_path / "snap")
+    home = snaps.latest("1000000002", plain)
+    assert home is not None and snaps.body(home) == PLAIN_HOME and home.kind == "homepage"
+    assert snaps.crawl(report.crawl_id).summary["1000000002"]["homepage_outcome"] == "ok"  # type: ignore[union-attr]
+    store.dispose()
+
+
+# --- the guard's parts ----------------------------------------------------------------------------------
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.addresses: list = []
+        self.complete = False
+
+    def resolutionBegan(self, resolution) -> None:
+        pass
+
+    def addressResolved(self, address) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        self.complete = True
+
+
+@pytest.mark.parametrize(
+    ("answers", "allowed"),
+    [
+        (["93.184.216.34"], True),
+        (["10.1.2.3"], False),
+        (["93.184.216.34", "169.254.169.254"], False),  # one bad answer refuses the name
+        (["127.0.0.1"], False),
+    ],
+)
+def test_resolver_refuses_names_with_non_public_answers(answers: list[str], allowed: bool) -> None:
+    host = f"rebind-{'-'.join(answers)}.example"
+    for allow_private in (False, True):
+        spider.BLOCKED_HOSTS.pop(host, None)
+        receiver = _Receiver()
+        guarded = spider._GuardedReceiver(receiver, host, allow_private)
+        for a in answers:
+            guarded.addressResolved(IPv4Address("TCP", a, 80))
+        guarded.resolutionComplete()
+        assert receiver.complete
+        passes = allowed or allow_private
+        assert len(receiver.addresses) == (len(answers) if passes else 0)
+        assert (host in spider.BLOCKED_HOSTS) is not passes
+    spider.BLOCKED_HOSTS.pop(host, None)
+
+
+def test_guard_middleware_refuses_literals_and_schemes() -> None:
+    from scrapy import Request
+
+    guard = spider.GuardMiddleware(allow_private=False)
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/",
+        "http://10.0.0.1/",
+        "ftp://x.gov.cn/",
+    ):
+        with pytest.raises(spider.SSRFRefused):
+            guard.process_request(Request(url))
+    guard.process_request(Request("http://93.184.216.34/"))
+    spider.GuardMiddleware(allow_private=True).process_request(Request("http://10.0.0.1/"))
+
+
+# --- pure parts -----------------------------------------------------------------------------------------
+
+
+def test_trs_and_other_cms_patterns_without_a_browser() -> None:
+    page = "http://www.x.gov.cn/col/col123/index.html"
+    classic = '<script>createPageHTML(4, 0, "index", "html");</script>'
+    assert extract_links(classic, page).pagination == [
+        f"http://www.x.gov.cn/col/col123/index_{i}.html" for i in (1, 2, 3)
+    ]
+    variant = "<script>createPageHTML('page_div',3, 1,'index','shtml',45);</script>"
+    assert extract_links(variant, page).pagination == [
+        "http://www.x.gov.cn/col/col123/index_1.shtml",
+        "http://www.x.gov.cn/col/col123/index_2.shtml",
+    ]
+    old = "<script>var currentPage = 0; var countPage = 3//共多少页</script>"
+    assert extract_links(old, "http://www.x.gov.cn/tzgg/index.htm").pagination == [
+        "http://www.x.gov.cn/tzgg/index_1.htm",
+        "http://www.x.gov.cn/tzgg/index_2.htm",
+    ]
+    assert (
+        len(extract_links('createPageHTML(500, 0, "index", "html")', page, pagination_limit=10).pagination)
+        == 10
+    )
+    hanweb = (
+        '<script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/2020/3/1/art_1_2.html">'
+        "标题</a></li>]]></record></recordset></datastore></script>"
+    )
+    assert extract_links(hanweb, page).pages == ["http://www.x.gov.cn/art/2020/3/1/art_1_2.html"]
+    forward = '<script>window.location.href="/index.shtml";</script><meta http-equiv="Refresh" content="0; url=/a.html">'
+    assert extract_links(forward, "http://x.gov.cn/").redirects == [
+        "http://x.gov.cn/a.html",
+        "http://x.gov.cn/index.shtml",
+    ]
+    links = extract_links(
+        '<a href="list.jsp?id=12&amp;page=2#top">l</a><a href="/f.PDF">f</a><a href="javascript:void(0)">j</a>'
+        '<a href="mailto:a@b">m</a><base href="http://x.gov.cn/sub/">',
+        "http://x.gov.cn/",
+    )
+    assert links.pages == ["http://x.gov.cn/sub/list.jsp?id=12&page=2"] and links.files == [
+        "http://x.gov.cn/f.PDF"
+    ]
+
+
+def test_decoding_survives_lying_charsets() -> None:
+    text = "<meta charset=utf-8>政府网站"
+    assert decode_html(text.encode("gbk"), "text/html; charset=utf-8") == (text, "gb18030")
+    assert decode_html(text.encode("gbk"), "text/html; charset=iso-8859-1")[1] == "gb18030"
+    assert decode_html(text.encode(), "text/html; charset=gbk") == (text, "utf-8")
+    assert decode_html("<meta charset=gb2312>𠀀".encode("gb18030"))[1] == "gb18030"
