@@ -219,3 +219,9 @@ def test_an_unreachable_site_gets_no_content_findings() -> None:
     down = model(homepage=Homepage(HOME, (Attempt(None, "timeout"),) * 3), footers=(), metas=())
     result = score_site(run_checks(down, PROFILE, AS_OF), PROFILE)
     assert (result.verdict, result.veto_names) == (FAIL, ["站点无法访问"])
+
+
+def test_a_site_refused_by_our_own_guard_is_not_judged_down() -> None:
+    refused = model(homepage=Homepage(HOME, (Attempt(None, "blocked_ssrf"),) * 3))
+    assert checks(refused) == [("availability.down_at_check", "notice")]
+    assert score_site(run_checks(refused, PROFILE, AS_OF), PROFILE).verdict == PASS

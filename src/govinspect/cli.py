@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -176,6 +177,164 @@ def registry_summary() -> None:
     """按所属地区与类别统计运行中的网站和政务新媒体。"""
     for table in summary_tables(store()):
         console.print(table)
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command()
+def inspect(
+    as_of: Annotated[str, typer.Option("--as-of", help="监测时间点，格式 YYYY-MM-DD。")],
+    sites_file: Annotated[
+        Path | None, typer.Option("--sites", help="先导入（或更新）此名录文件中的网站，再检查它们。")
+    ] = None,
+    site: Annotated[list[str] | None, typer.Option("--site", help="按网站标识码检查（可重复）。")] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="检查名录中所有运行中的网站。")] = False,
+    profile: Annotated[str, typer.Option("--profile", help="指标配置。")] = "national-2019",
+    json_out: Annotated[Path | None, typer.Option("--json", help="按约定格式输出结果 JSON。")] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-networks", help="允许访问内网和本机地址（仅限检查本辖区内网网站或测试）。"
+        ),
+    ] = False,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", min=1, max=100_000, help="每个网站最多抓取的页面数。")
+    ] = 200,
+    ignore_robots: Annotated[
+        bool, typer.Option("--ignore-robots", help="不遵守 robots.txt（仅限本辖区网站；运行记录会注明）。")
+    ] = False,
+) -> None:
+    """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。"""
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.contract import document, write_json
+    from govinspect.runs.inspect import InspectOptions, inspect_sites
+    from govinspect.scoring.profile import ProfileError
+
+    when = _parse_date(as_of, "--as-of")
+    db = store()
+    codes: list[str] = list(site or [])
+    if sites_file is not None:
+        try:
+            report = service.import_file(db, sites_file)
+        except (RegistryFileError, service.RegistryImportError) as exc:
+            for error in getattr(exc, "errors", []):
+                err.print(f"  {error}", highlight=False)
+            raise fail(str(exc)) from exc
+        if report.kind != "sites":
+            raise fail(f"{sites_file.name} 是政务新媒体名录，不是网站名录")
+        codes += [code for code in report.keys if code not in codes]
+    if all_sites:
+        with db.session() as session:
+            codes += [
+                s.site_code for s in service.sites(session) if s.status == "运行" and s.site_code not in codes
+            ]
+    if not codes:
+        raise fail("请用 --sites、--site 或 --all 指定要检查的网站", code=2)
+    with db.session() as session:
+        known = {s.site_code for s in service.sites(session)}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise fail(f"名录中没有这些网站标识码：{'、'.join(unknown)}")
+
+    if not allow_private:
+        refused = _refused_sites(db, codes)
+        if refused:
+            for line in refused:
+                err.print(f"  {line}", highlight=False)
+            raise fail(
+                "以上网站地址指向内网或本机，已拒绝检查；如确为本辖区内网网站，请加 --allow-private-networks",
+                code=2,
+            )
+    options = InspectOptions(
+        as_of=when,
+        profile=profile,
+        crawl=CrawlOptions(
+            max_pages=max_pages, obey_robots=not ignore_robots, allow_private_networks=allow_private
+        ),
+    )
+    with _progress_bar() as bar:
+        crawl_task = bar.add_task("抓取网站", total=len(codes) * max_pages)
+        check_task = bar.add_task("检查与评分", total=len(codes))
+        requests: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage.startswith("crawl:"):
+                requests[stage] = done
+                bar.update(crawl_task, completed=sum(requests.values()))
+            else:
+                bar.update(crawl_task, completed=len(codes) * max_pages)
+                bar.update(check_task, completed=done, total=total)
+
+        try:
+            result = inspect_sites(db, settings(), codes, options, progress=progress)
+        except ProfileError as exc:
+            raise fail(str(exc)) from exc
+    _print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
+    if json_out is not None:
+        write_json(json_out, document(when, result.profile.id, result.outcomes, run_id=result.run_id))
+        console.print(f"结果已写入 {json_out}")
+
+
+def _refused_sites(db: Store, codes: list[str]) -> list[str]:
+    """Sites whose address the SSRF guard refuses (a name that does not resolve is a finding, not a refusal)."""
+    from govinspect.fetch.guard import BlockedAddressError, GuardPolicy, UnresolvableError, check_url
+
+    refused = []
+    with db.session() as session:
+        for site in service.sites(session):
+            if site.site_code not in codes:
+                continue
+            try:
+                check_url(site.url, GuardPolicy())
+            except UnresolvableError:
+                continue
+            except BlockedAddressError as exc:
+                refused.append(f"{site.site_code} {site.name}：{exc}")
+    return refused
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _print_outcomes(outcomes, profile: str, as_of: date, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    from govinspect.scoring.rates import percent_text
+
+    table = Table(title=f"检查结果（监测时间点 {as_of}，指标 {profile}，任务 {run_id}）")
+    for column in ("网站标识码", "网站名称", "结论", "得分", "单项否决", "否决项", "扣分项", "提示"):
+        table.add_column(
+            column, justify="right" if column in ("得分", "否决项", "扣分项", "提示") else "left"
+        )
+    passed = 0
+    for outcome in outcomes:
+        severities = [s.value for s in outcome.score.severities]
+        passed += outcome.score.verdict == "合格"
+        verdict = outcome.score.verdict
+        table.add_row(
+            outcome.site_code,
+            outcome.name,
+            f"[green]{verdict}[/]" if verdict == "合格" else f"[red]{verdict}[/]",
+            "—" if outcome.score.score is None else f"{outcome.score.score:.2f}",
+            "、".join(outcome.score.veto_names) or "—",
+            str(severities.count("veto")),
+            str(severities.count("deduction")),
+            str(severities.count("notice")),
+        )
+    console.print(table)
+    console.print(f"合格率：{passed}/{len(outcomes)} = {percent_text(passed, len(outcomes))}")
 
 
 @app.command()

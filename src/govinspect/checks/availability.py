@@ -14,6 +14,17 @@ def check_down_at_check(model: SiteModel, profile: Profile, as_of: date) -> list
     if not home.attempts or home.answered:
         return []
     attempts = [{"status": a.status, "error": a.error} for a in home.attempts]
+    if all(a.error == "blocked_ssrf" for a in home.attempts):
+        # Refused by our own guard (a private address, or a redirect into one): not inspected, not down.
+        return [
+            Finding(
+                "availability.down_at_check",
+                home.url,
+                "首页解析或跳转到内网地址，已按安全策略拒绝访问，未检查",
+                {"attempts": attempts},
+                Severity.NOTICE,
+            )
+        ]
     if home.blocked:
         # A firewall that refuses our crawler is not an outage: a person must look.
         return [

@@ -24,6 +24,10 @@ class BlockedAddressError(Exception):
     """A URL resolves to an address the operator has not allowed; the message is shown to officials."""
 
 
+class UnresolvableError(BlockedAddressError):
+    """The name does not resolve: the site is unreachable, not forbidden."""
+
+
 @dataclass(frozen=True, slots=True)
 class GuardPolicy:
     allow_private_networks: bool = False
@@ -73,9 +77,9 @@ def check_url(url: str, policy: GuardPolicy, resolver: Resolver = system_resolve
         try:
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolver(host, port)]
         except OSError as exc:
-            raise BlockedAddressError(f"无法解析域名 {host}：{exc}") from exc
+            raise UnresolvableError(f"无法解析域名 {host}：{exc}") from exc
         if not addresses:
-            raise BlockedAddressError(f"域名 {host} 没有解析到任何地址")
+            raise UnresolvableError(f"域名 {host} 没有解析到任何地址")
     if not policy.allow_private_networks:
         for address in addresses:
             problem = address_problem(address)

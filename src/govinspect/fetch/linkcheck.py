@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from govinspect.fetch.guard import BlockedAddressError, GuardPolicy, check_url
+from govinspect.fetch.guard import BlockedAddressError, GuardPolicy, UnresolvableError, check_url
 
 DEFAULT_AGENT = "Mozilla/5.0 (compatible; govinspect/0.1; government website inspection)"
 FAILING_STATUSES = frozenset({404, 410, 500, 502, 503, 504})
@@ -49,7 +49,7 @@ def classify(exc: BaseException) -> str:
     """An error class a person can read in a report: dns, connect, timeout, reset, tls, …"""
     text = str(exc).lower()
     if isinstance(exc, BlockedAddressError):
-        return "dns" if "无法解析" in str(exc) or "没有解析" in str(exc) else "blocked_ssrf"
+        return "dns" if isinstance(exc, UnresolvableError) else "blocked_ssrf"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     if isinstance(exc, httpx.TooManyRedirects):

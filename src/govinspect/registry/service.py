@@ -35,6 +35,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[RowError] = field(default_factory=list)
+    keys: list[object] = field(default_factory=list)  # the keys imported, in file order
 
     @property
     def total(self) -> int:
@@ -51,7 +52,9 @@ def import_file(store: Store, path: Path, *, skip_invalid: bool = False) -> Impo
     validated = read_registry(path)
     if validated.errors and not skip_invalid:
         raise RegistryImportError(path, validated.errors)
-    report = ImportReport(kind=validated.kind, skipped=list(validated.errors))
+    report = ImportReport(
+        kind=validated.kind, skipped=list(validated.errors), keys=[r.key for r in validated.records]
+    )
     with store.session() as session:
         if validated.kind == "sites":
             _upsert_sites(session, validated.records, report)

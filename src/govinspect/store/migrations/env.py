@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from govinspect.store import results as _results  # noqa: F401  (registers every table)
 from govinspect.store.models import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,207 @@
+"""One inspection: crawl the sites, verify links, build site models, run the checks, score, store.
+
+The crawl runs in its own process (fetch.crawl); everything after it reads the snapshot store, so a stored run
+can be re-checked and re-scored without crawling again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from govinspect.checks.finding import Finding
+from govinspect.checks.registry import run_checks
+from govinspect.config import Settings
+from govinspect.extract.model import Expected, SiteModel
+from govinspect.fetch.crawl import CrawlOptions, CrawlProgress, CrawlTarget, crawl
+from govinspect.fetch.linkcheck import LinkCheckOptions, check_links
+from govinspect.runs.contract import SiteOutcome
+from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
+from govinspect.runs.serialize import model_to_dict
+from govinspect.scoring.engine import SiteScore, score_site
+from govinspect.scoring.profile import Profile, load_profile
+from govinspect.store import Store
+from govinspect.store.models import Site, utcnow
+from govinspect.store.results import ColumnOverride, FindingRow, Run, SiteResult
+from govinspect.store.snapshots import SnapshotStore
+
+
+@dataclass(frozen=True)
+class InspectOptions:
+    as_of: date
+    profile: str = "national-2019"
+    crawl: CrawlOptions = field(default_factory=CrawlOptions)
+    links: LinkCheckOptions = field(default_factory=LinkCheckOptions)
+    max_external_links: int = 200
+    period: str | None = None
+
+
+@dataclass
+class InspectionResult:
+    run_id: int
+    crawl_id: int | None
+    outcomes: list[SiteOutcome]
+    profile: Profile
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _headers(raw: dict[str, Any]) -> dict[str, str]:
+    flat = {}
+    for key, value in (raw or {}).items():
+        flat[str(key).lower()] = value[0] if isinstance(value, list) and value else str(value)
+    return flat
+
+
+def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> list[StoredPage]:
+    pages = []
+    for row in snapshots.pages(crawl_id, site_code):
+        pages.append(
+            StoredPage(
+                snapshot_id=row.id,
+                url=row.url,
+                final_url=row.final_url,
+                kind=row.kind,
+                status=row.status,
+                error=row.error,
+                headers=_headers(row.headers),
+                attempt=row.attempt,
+                load_body=lambda row=row: snapshots.body(row),
+            )
+        )
+    return pages
+
+
+def overrides_for(store: Store, site_code: str) -> dict[str, Override]:
+    with store.session() as session:
+        rows = session.scalars(select(ColumnOverride).where(ColumnOverride.site_code == site_code))
+        return {
+            r.url: Override(
+                column_class=r.column_class, max_age_days=r.max_age_days, ignore=r.ignore, name=r.name
+            )
+            for r in rows
+        }
+
+
+def expected_of(site: Site) -> Expected:
+    return Expected(site.site_code, site.name, site.unit.name, site.icp, site.psb)
+
+
+def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
+    findings = run_checks(model, profile, as_of)
+    return findings, score_site(findings, profile)
+
+
+def save_result(
+    store: Store, run_id: int, site_id: int, model: SiteModel, findings: Sequence[Finding], score: SiteScore
+) -> None:
+    with store.session() as session:
+        result = SiteResult(
+            run_id=run_id,
+            site_id=site_id,
+            site_code=model.expected.site_code,
+            verdict=score.verdict,
+            score=score.score,
+            part2=score.part2,
+            part3=score.part3,
+            vetoes=score.veto_names,
+            fired=[
+                {"rule": v.rule_id, "name": v.name, "condition": v.condition, "count": v.count}
+                for v in score.vetoes
+            ],
+            deductions=[
+                {"item": d.item_id, "group": d.group, "count": d.count, "points": d.points}
+                for d in score.deductions
+            ],
+            model=model_to_dict(model),
+        )
+        for finding, severity in zip(findings, score.severities, strict=True):
+            result.findings.append(
+                FindingRow(
+                    check=finding.check,
+                    severity=severity.value,
+                    raw_severity=finding.severity.value,
+                    url=finding.url,
+                    message=finding.message,
+                    evidence=finding.evidence,
+                    snapshot_id=finding.snapshot_id,
+                )
+            )
+        session.add(result)
+
+
+def inspect_sites(
+    store: Store,
+    settings: Settings,
+    site_codes: Sequence[str],
+    options: InspectOptions,
+    *,
+    progress: Progress | None = None,
+) -> InspectionResult:
+    profile = load_profile(options.profile, user_dir=settings.home / "profiles")
+    with store.session() as session:
+        sites = list(
+            session.scalars(select(Site).where(Site.site_code.in_(site_codes)).order_by(Site.site_code))
+        )
+        for site in sites:
+            _ = site.unit.name  # loaded while the session is open
+        run = Run(
+            as_of=options.as_of,
+            profile=profile.id,
+            period=options.period,
+            options={
+                "crawl": options.crawl.record(),
+                "max_external_links": options.max_external_links,
+                "sites": len(sites),
+            },
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+
+    def crawl_progress(update: CrawlProgress) -> None:
+        if progress:
+            progress(f"crawl:{update.site_code}", update.requests, update.budget)
+
+    report = crawl(
+        [CrawlTarget(s.site_code, s.url) for s in sites],
+        options.crawl,
+        database_url=settings.database_url,
+        snapshots_dir=settings.snapshots_dir,
+        progress=crawl_progress,
+    )
+    with store.session() as session:
+        session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]
+
+    snapshots = SnapshotStore(store, settings.snapshots_dir)
+    outcomes = []
+    links = LinkCheckOptions(
+        **{**options.links.__dict__, "allow_private_networks": options.crawl.allow_private_networks}
+    )
+    for number, site in enumerate(sites, 1):
+        extraction = SiteExtraction.read(
+            expected_of(site),
+            site.url,
+            stored_pages(snapshots, report.crawl_id, site.site_code),
+            profile,
+            options.as_of,
+        )
+        verified = check_links(extraction.link_targets(options.max_external_links), links)
+        model = extraction.model(verified, overrides_for(store, site.site_code))
+        findings, score = judge(model, profile, options.as_of)
+        save_result(store, run_id, site.id, model, findings, score)
+        outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, score))
+        if progress:
+            progress("check", number, len(sites))
+
+    with store.session() as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.status = "finished"
+        run.finished_at = utcnow()
+    return InspectionResult(run_id, report.crawl_id, outcomes, profile)
