@@ -18,6 +18,7 @@ from govinspect.registry.tabular import RegistryFileError
 from govinspect.registry.validate import account_rows, site_rows
 from govinspect.store import Store, open_store
 from govinspect.store.db import StoreError
+from govinspect.views import print_outcomes, progress_bar
 
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
@@ -257,7 +258,7 @@ def inspect(
             max_pages=max_pages, obey_robots=not ignore_robots, allow_private_networks=allow_private
         ),
     )
-    with _progress_bar() as bar:
+    with progress_bar() as bar:
         crawl_task = bar.add_task("抓取网站", total=len(codes) * max_pages)
         check_task = bar.add_task("检查与评分", total=len(codes))
         requests: dict[str, int] = {}
@@ -274,7 +275,7 @@ def inspect(
             result = inspect_sites(db, settings(), codes, options, progress=progress)
         except ProfileError as exc:
             raise fail(str(exc)) from exc
-    _print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
+    print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
     if json_out is not None:
         write_json(json_out, document(when, result.profile.id, result.outcomes, run_id=result.run_id))
         console.print(f"结果已写入 {json_out}")
@@ -298,57 +299,17 @@ def _refused_sites(db: Store, codes: list[str]) -> list[str]:
     return refused
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
-
-
-def _print_outcomes(outcomes, profile: str, as_of: date, run_id: int) -> None:  # type: ignore[no-untyped-def]
-    from govinspect.scoring.rates import percent_text
-
-    table = Table(title=f"检查结果（监测时间点 {as_of}，指标 {profile}，任务 {run_id}）")
-    for column in ("网站标识码", "网站名称", "结论", "得分", "单项否决", "否决项", "扣分项", "提示"):
-        table.add_column(
-            column, justify="right" if column in ("得分", "否决项", "扣分项", "提示") else "left"
-        )
-    passed = 0
-    for outcome in outcomes:
-        severities = [s.value for s in outcome.score.severities]
-        passed += outcome.score.verdict == "合格"
-        verdict = outcome.score.verdict
-        table.add_row(
-            outcome.site_code,
-            outcome.name,
-            f"[green]{verdict}[/]" if verdict == "合格" else f"[red]{verdict}[/]",
-            "—" if outcome.score.score is None else f"{outcome.score.score:.2f}",
-            "、".join(outcome.score.veto_names) or "—",
-            str(severities.count("veto")),
-            str(severities.count("deduction")),
-            str(severities.count("notice")),
-        )
-    console.print(table)
-    console.print(f"合格率：{passed}/{len(outcomes)} = {percent_text(passed, len(outcomes))}")
-
-
 @app.command()
 def demo(
     sites: Annotated[int, typer.Option("--sites", min=3, max=2000, help="模拟网站数量。")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成完全相同的网站）。")] = 2020,
     port: Annotated[int, typer.Option("--port", help="模拟网站监听的端口。")] = 18080,
 ) -> None:
-    """演示：生成并启动一组模拟政府网站，导入其名录，按地区与类别汇总。"""
+    """演示：生成并启动一组模拟政府网站，导入名录并汇总，检查每个网站，输出结果、合格率及与标准答案的对照。"""
     from govinspect.demo import run_demo
 
-    run_demo(store(), settings().home / "demo-farm", sites=sites, seed=seed, port=port, console=console)
-    for table in summary_tables(store()):
-        console.print(table)
+    db = store()
+    run_demo(db, settings(), sites=sites, seed=seed, port=port, summary=lambda: summary_tables(db))
 
 
 if __name__ == "__main__":  # pragma: no cover
