@@ -25,7 +25,6 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
 FILE_EXTENSIONS = frozenset(
@@ -109,7 +108,12 @@ _HANWEB_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.
 _HREF = re.compile(r"""href\s*=\s*["']([^"'<>]{1,1000})["']""", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"""url\s*=\s*['"]?([^'";\s]+)""", re.IGNORECASE)
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "file:", "ftp:", "#")
-_PARSER = lxml_html.HTMLParser(encoding="utf-8", recover=True, no_network=True, huge_tree=False)
+_PARSER = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True, huge_tree=False)
+_LINKS = etree.XPath("//a/@href | //area/@href | //frame/@src | //iframe/@src", smart_strings=False)
+_BASE = etree.XPath("//base/@href", smart_strings=False)
+_REFRESH = etree.XPath(
+    "//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content", smart_strings=False
+)
 
 
 @dataclass
@@ -127,15 +131,17 @@ def is_file_url(url: str) -> bool:
     return "." in name and name.rsplit(".", 1)[-1] in FILE_EXTENSIONS
 
 
-def absolute(base: str, href: str, encoding: str = "utf-8") -> str | None:
+def absolute(base: str, href: str, encoding: str = "utf-8", origin: str | None = None) -> str | None:
     """An absolute, escaped http(s) URL without fragment, or None for anything else."""
     href = href.strip()
     if not href or href.lower().startswith(_SKIP_SCHEMES):
         return None
     if href.startswith("/") and not href.startswith("//"):
         # Site-absolute links (most of a CMS's navigation) only depend on the origin: cache on that.
-        parts = urlsplit(base)
-        return _absolute(f"{parts.scheme}://{parts.netloc}/", href, encoding)
+        if origin is None:
+            parts = urlsplit(base)
+            origin = f"{parts.scheme}://{parts.netloc}/"
+        return _absolute(origin, href, encoding)
     return _absolute(base, href, encoding)
 
 
@@ -194,11 +200,11 @@ def extract_links(
     hrefs: list[str] = []
     refresh: list[str] = []
     if root is not None:
-        for b in root.xpath("//base/@href")[:1]:
+        for b in _BASE(root)[:1]:
             joined = absolute(page_url, str(b), encoding)
             base = joined or page_url
-        hrefs = [str(h) for h in root.xpath("//a/@href | //area/@href | //frame/@src | //iframe/@src")]
-        for content in root.xpath("//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content"):
+        hrefs = list(_LINKS(root))
+        for content in _REFRESH(root):
             m = _REFRESH_URL.search(str(content))
             if m:
                 refresh.append(m.group(1))
@@ -207,8 +213,10 @@ def extract_links(
         for record in _HANWEB_RECORD.findall(text)[:500]:
             hrefs.extend(_HREF.findall(record))
     seen: set[str] = set()
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}/"
     for href in hrefs:
-        url = absolute(base, href, encoding)
+        url = absolute(base, href, encoding, origin)
         if not url or url in seen:
             continue
         seen.add(url)

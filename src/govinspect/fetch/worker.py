@@ -145,6 +145,12 @@ def main(job: dict[str, Any], out: Any) -> None:
     writer = Writer(snapshots)
     writer.start()
     counts: dict[str, list[int]] = {code: [0, 0, 0] for code in codes}  # pages, errors, requests
+    last_sent: dict[str, float] = {}
+
+    def report(code: str) -> None:
+        c = counts[code]
+        out.put(("progress", code, c[0], c[1], c[2]))
+        last_sent[code] = time.monotonic()
 
     def sink(record: SnapshotRecord) -> None:
         writer.put(record)
@@ -154,7 +160,9 @@ def main(job: dict[str, Any], out: Any) -> None:
             c[0] += 1
         elif record.error is not None:
             c[1] += 1
-        out.put(("progress", record.site_code, c[0], c[1], c[2]))
+        # At most a few messages a second per site: the parent only draws a bar.
+        if time.monotonic() - last_sent.get(record.site_code, 0.0) >= 0.25:
+            report(record.site_code)
 
     process = CrawlerProcess(settings=scrapy_settings(options))
     crawler = process.create_crawler(GovSpider)
@@ -169,6 +177,8 @@ def main(job: dict[str, Any], out: Any) -> None:
     )
     process.start()
     writer.close()
+    for code in codes:
+        report(code)
     spider = crawler.spider
     sites = {}
     if spider is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from govinspect.store.db import Store
 from govinspect.store.models import Crawl, Snapshot
@@ -57,6 +57,7 @@ class BlobStore:
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
+        self._dirs: set[Path] = set()  # made already: mkdir is a costly syscall on overlay filesystems
 
     def path(self, sha: str) -> Path:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
@@ -71,12 +72,14 @@ class BlobStore:
         target = self.path(sha)
         if target.is_file():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
             with (
                 os.fdopen(fd, "wb") as raw,
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5, mtime=0) as gz,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=4, mtime=0) as gz,
             ):
                 gz.write(body)
             os.replace(tmp, target)
@@ -169,13 +172,13 @@ class SnapshotStore:
             return session.get(Crawl, crawl_id)
 
     # snapshots --------------------------------------------------------------------------------------------
-    def _row(self, record: SnapshotRecord) -> Snapshot:
+    def _values(self, record: SnapshotRecord) -> dict:
         sha = record.body_sha256
         size = record.body_size
         if record.body is not None:
             sha = self.blobs.put(record.body)
             size = len(record.body)
-        return Snapshot(
+        return dict(
             crawl_id=record.crawl_id,
             site_code=record.site_code,
             kind=record.kind,
@@ -206,12 +209,16 @@ class SnapshotStore:
         return self.save_many([record])[0]
 
     def save_many(self, records: Iterable[SnapshotRecord]) -> list[int]:
-        """Store bodies first, then the rows in one transaction; returns the snapshot ids in order."""
-        rows = [self._row(r) for r in records]
+        """Store bodies first, then the rows in one transaction (one bulk INSERT … RETURNING); returns the
+        snapshot ids in order."""
+        rows = [self._values(r) for r in records]
+        if not rows:
+            return []
         with self.store.session() as session:
-            session.add_all(rows)
-            session.flush()
-            return [row.id for row in rows]
+            result = session.execute(
+                insert(Snapshot).returning(Snapshot.id, sort_by_parameter_order=True), rows
+            )
+            return list(result.scalars())
 
     def get(self, snapshot_id: int) -> Snapshot | None:
         with self.store.session() as session:
