@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import socket
 import sys
 import tempfile
 import time
@@ -24,31 +23,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from govinspect.farm import build_farm, load_farm, serving
+from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import CrawlOptions, CrawlTarget, crawl
 from govinspect.store import open_store
 from govinspect.store.models import Snapshot
-
-
-def _free_port(hosts: int) -> int:
-    for _ in range(50):
-        probe = socket.socket()
-        probe.bind(("127.0.0.2", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        ok = True
-        for i in range(hosts):
-            s = socket.socket()
-            try:
-                s.bind((f"127.0.{1 + i // 250}.{1 + i % 250}", port))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-            if not ok:
-                break
-        if ok:
-            return port
-    raise RuntimeError("no free port")
 
 
 def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  # runs in a child process
@@ -106,9 +84,7 @@ def main() -> None:
             farm = load_farm(args.farm)
         else:
             t0 = time.perf_counter()
-            farm = build_farm(
-                work / "farm", sites=args.sites, seed=args.seed, port=_free_port(args.sites + 2)
-            )
+            farm = build_farm(work / "farm", sites=args.sites, seed=args.seed, port=free_port(args.sites))
             print(f"farm: {len(farm.sites)} sites built in {time.perf_counter() - t0:.1f} s", flush=True)
         sites = [s for s in farm.sites if args.behaviours or not s.behaviour]
         options = CrawlOptions(

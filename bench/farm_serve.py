@@ -23,14 +23,7 @@ import time
 from pathlib import Path
 
 from govinspect.farm import build_farm, load_farm, serving
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.2", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from govinspect.farm.server import free_port
 
 
 def _client(targets: list[tuple[str, int, str]], n: int, deadline: float, out) -> None:
@@ -105,7 +98,9 @@ def main() -> None:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="farm-bench-")
         t0 = time.perf_counter()
-        farm = build_farm(args.farm or Path(tmp.name), sites=args.sites, seed=args.seed, port=_free_port())
+        farm = build_farm(
+            args.farm or Path(tmp.name), sites=args.sites, seed=args.seed, port=free_port(args.sites)
+        )
         print(f"build: {len(farm.sites)} sites in {time.perf_counter() - t0:.1f} s")
 
     targets = _targets(farm, lambda s: True)
@@ -115,7 +110,7 @@ def main() -> None:
     print(f"farm server : {rate:8.0f} pages/s  ({ok} pages, {err} errors, {sites} sites)")
 
     one = next(s for s in farm.sites if not s.behaviour and s.style == "trs")
-    port = _free_port()
+    port = free_port(0)  # the baseline listens on 127.0.0.2 only
     base_targets = _targets(farm, lambda s: s is one, base=("127.0.0.2", port))
     base_targets = [t for _ in range(max(1, len(targets) // max(1, len(base_targets)))) for t in base_targets]
     proc = subprocess.Popen(

@@ -33,6 +33,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from govinspect.farm.model import Farm, FarmSite, load_farm
+from govinspect.farm.plan import EXTERNAL_HOST, host_for
 
 PING = "/__farm__/ping"
 _TEXT_TYPES = {
@@ -245,6 +246,29 @@ def _flaky_protocol(flaky_hosts: set[str], every: int) -> type:
                     transport.abort()
 
     return FlakyHttpToolsProtocol
+
+
+def free_port(sites: int) -> int:
+    """A port free on the external origin and on the address of each of ``sites`` sites (tests, benches)."""
+    for _ in range(50):
+        probe = socket.socket()
+        probe.bind((EXTERNAL_HOST, 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        if all(_bindable(host_for(i), port) for i in range(sites)):
+            return port
+    raise RuntimeError("no free port for the farm")
+
+
+def _bindable(host: str, port: int) -> bool:
+    sock = socket.socket()
+    try:
+        sock.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
 
 
 def open_sockets(farm: Farm, port: int | None = None) -> list[socket.socket]:

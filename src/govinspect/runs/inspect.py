@@ -7,7 +7,7 @@ can be re-checked and re-scored without crawling again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -180,9 +180,7 @@ def inspect_sites(
 
     snapshots = SnapshotStore(store, settings.snapshots_dir)
     outcomes = []
-    links = LinkCheckOptions(
-        **{**options.links.__dict__, "allow_private_networks": options.crawl.allow_private_networks}
-    )
+    links = replace(options.links, allow_private_networks=options.crawl.allow_private_networks)
     for number, site in enumerate(sites, 1):
         extraction = SiteExtraction.read(
             expected_of(site),
