@@ -82,6 +82,18 @@ def status() -> None:
     console.print(f"名录：网站 {summary.total()} 家，政务新媒体 {accounts.total()} 个")
 
 
+def import_or_fail(db: Store, file: Path, *, skip_invalid: bool = False) -> service.ImportReport:
+    """Import a registry file, or print every bad cell and exit: nothing is imported then."""
+    try:
+        return service.import_file(db, file, skip_invalid=skip_invalid)
+    except RegistryFileError as exc:
+        raise fail(str(exc)) from exc
+    except service.RegistryImportError as exc:
+        for error in exc.errors:
+            err.print(f"  {error}", highlight=False)
+        raise fail(f"{exc}。请修改后重新导入（govinspect registry import 可用 --skip-invalid 跳过错误行）。") from exc
+
+
 @registry_app.command("import")
 def registry_import(
     file: Annotated[Path, typer.Argument(help="CSV（UTF-8 或 GB18030）或 XLSX 文件。", exists=False)],
@@ -90,16 +102,8 @@ def registry_import(
     ] = False,
 ) -> None:
     """导入网站或政务新媒体名录（按表头自动识别）；已有记录按标识码或平台+账号ID更新。"""
-    db = store()
     with console.status(f"正在导入 {file.name} …"):
-        try:
-            report = service.import_file(db, file, skip_invalid=skip_invalid)
-        except RegistryFileError as exc:
-            raise fail(str(exc)) from exc
-        except service.RegistryImportError as exc:
-            for error in exc.errors:
-                err.print(f"  {error}", highlight=False)
-            raise fail(f"{exc}。请修改后重新导入，或使用 --skip-invalid 跳过错误行。") from exc
+        report = import_or_fail(store(), file, skip_invalid=skip_invalid)
     kind = "网站" if report.kind == "sites" else "政务新媒体账号"
     console.print(
         f"已导入{kind} {report.total} 条：新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}。"
@@ -220,12 +224,7 @@ def inspect(
     db = store()
     codes: list[str] = list(site or [])
     if sites_file is not None:
-        try:
-            report = service.import_file(db, sites_file)
-        except (RegistryFileError, service.RegistryImportError) as exc:
-            for error in getattr(exc, "errors", []):
-                err.print(f"  {error}", highlight=False)
-            raise fail(str(exc)) from exc
+        report = import_or_fail(db, sites_file)
         if report.kind != "sites":
             raise fail(f"{sites_file.name} 是政务新媒体名录，不是网站名录")
         codes += [code for code in report.keys if code not in codes]
