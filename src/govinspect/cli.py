@@ -91,7 +91,9 @@ def import_or_fail(db: Store, file: Path, *, skip_invalid: bool = False) -> serv
     except service.RegistryImportError as exc:
         for error in exc.errors:
             err.print(f"  {error}", highlight=False)
-        raise fail(f"{exc}。请修改后重新导入（govinspect registry import 可用 --skip-invalid 跳过错误行）。") from exc
+        raise fail(
+            f"{exc}。请修改后重新导入（govinspect registry import 可用 --skip-invalid 跳过错误行）。"
+        ) from exc
 
 
 @registry_app.command("import")
