@@ -1,0 +1,26 @@
+"""One problem in a text, located by character offsets, with the form it should take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from govinspect.checks.finding import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class TextFinding:
+    """``check`` is an id of INDICATORS.md (``content.serious_error``, ``content.typo``, ...).
+
+    ``start``/``end`` are offsets into the checked text (``text[start:end] == self.text``), ``suggestion`` the
+    canonical or corrected form (masked text for personal data), ``message`` why, in Chinese.
+    """
+
+    check: str
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str | None = None
+    severity: Severity = Severity.DEDUCTION
+    evidence: dict[str, Any] = field(default_factory=dict)
