@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from govinspect.checks.finding import Severity
+TextSeverity = Literal["veto", "deduction", "notice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,5 +22,5 @@ class TextFinding:
     text: str
     message: str
     suggestion: str | None = None
-    severity: Severity = Severity.DEDUCTION
+    severity: TextSeverity = "deduction"  # the values of checks.finding.Severity (text/ sits below checks/)
     evidence: dict[str, Any] = field(default_factory=dict)
