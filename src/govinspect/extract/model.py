@@ -61,6 +61,7 @@ class Column:
     placeholder: str | None = None  # 暂无信息-style text shown instead of items
     ignored: bool = False  # an inspector's correction: not to be judged
     max_age_days: int | None = None  # an inspector's correction of the class's update period
+    found_class: str | None = None  # what discovery said, before an inspector's correction
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,6 +167,7 @@ class SiteExtraction:
                     placeholder=listing.placeholder if not listing.items else None,
                     ignored=override.ignore,
                     max_age_days=override.max_age_days,
+                    found_class=ref.column_class,
                 )
             )
         return tuple(columns)
