@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from govinspect import __version__
 from govinspect.config import ConfigError, Settings, load_settings
@@ -20,6 +21,10 @@ from govinspect.store import Store, open_store
 from govinspect.store.db import StoreError
 from govinspect.views import print_outcomes, progress_bar
 
+if TYPE_CHECKING:
+    from govinspect.runs.inspect import InspectionResult
+    from govinspect.scoring.profile import Profile
+
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
     no_args_is_help=True,
@@ -28,6 +33,10 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="网站与政务新媒体名录：导入、查看、导出。", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+columns_app = typer.Typer(
+    help="栏目更正：导出识别出的栏目，由检查人员更正类别、更新周期或忽略后导入。", no_args_is_help=True
+)
+app.add_typer(columns_app, name="columns")
 app.add_typer(farm_app, name="farm")
 
 
@@ -218,7 +227,6 @@ def inspect(
 ) -> None:
     """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。"""
     from govinspect.fetch.crawl import CrawlOptions
-    from govinspect.runs.contract import document, write_json
     from govinspect.runs.inspect import InspectOptions, inspect_sites
     from govinspect.scoring.profile import ProfileError
 
@@ -276,10 +284,105 @@ def inspect(
             result = inspect_sites(db, settings(), codes, options, progress=progress)
         except ProfileError as exc:
             raise fail(str(exc)) from exc
+    _finish_run(result, when, json_out)
+
+
+def _finish_run(result: InspectionResult, when: date, json_out: Path | None) -> None:
+    from govinspect.runs.contract import document, write_json
+
     print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
     if json_out is not None:
         write_json(json_out, document(when, result.profile.id, result.outcomes, run_id=result.run_id))
         console.print(f"结果已写入 {json_out}")
+
+
+@app.command()
+def rescore(
+    run: Annotated[int, typer.Argument(help="要重新评分的检查任务编号。")],
+    profile: Annotated[str | None, typer.Option("--profile", help="指标配置（默认沿用原任务的）。")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="监测时间点 YYYY-MM-DD（默认沿用原任务的）。")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="按约定格式输出结果 JSON。")] = None,
+) -> None:
+    """不重新抓取，按另一指标配置或监测时间点对已保存的检查任务重新评分（应用最新的栏目更正），另存为新任务。"""
+    from govinspect.runs.rescore import RescoreError, rescore_run
+    from govinspect.scoring.profile import ProfileError
+
+    when = _parse_date(as_of, "--as-of") if as_of else None
+    try:
+        result = rescore_run(store(), settings(), run, profile=profile, as_of=when)
+    except (RescoreError, ProfileError) as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"已按新的条件对任务 {run} 重新评分，新任务编号 {result.run_id}。")
+    _finish_run(result, result.as_of, json_out)
+
+
+@app.command()
+def show(
+    site_code: Annotated[str, typer.Argument(help="网站标识码。")],
+    run: Annotated[int | None, typer.Option("--run", help="检查任务编号（默认最近一次）。")] = None,
+) -> None:
+    """显示一个网站最近一次（或指定任务）的检查结果：结论、得分、否决与扣分依据、每个问题的证据。"""
+    from govinspect.runs.show import ResultNotFound, load_result
+    from govinspect.views import print_stored_result
+
+    try:
+        result = load_result(store(), site_code, run)
+    except ResultNotFound as exc:
+        raise fail(str(exc)) from exc
+    print_stored_result(result)
+
+
+def _profile_or_fail(name: str) -> Profile:
+    from govinspect.scoring.profile import ProfileError, load_profile
+
+    try:
+        return load_profile(name, user_dir=settings().home / "profiles")
+    except ProfileError as exc:
+        raise fail(str(exc)) from exc
+
+
+@columns_app.command("export")
+def columns_export(
+    file: Annotated[Path, typer.Argument(help="输出文件（.xlsx 或 .csv）。")],
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="网站标识码（可重复；默认全部已检查的网站）。")
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="栏目类别取自此指标配置。")] = "national-2019",
+) -> None:
+    """导出各网站最近一次检查识别出的栏目及已有更正，供检查人员更正。"""
+    from govinspect.runs.columns import export_columns
+
+    try:
+        count = export_columns(store(), file, _profile_or_fail(profile), list(site or []))
+    except RegistryFileError as exc:
+        raise fail(str(exc)) from exc
+    console.print(
+        f"已导出 {count} 个栏目到 {file}。在“更正类别”“更新周期（天）”“忽略”列填写更正后，用 govinspect columns import 导入。"
+    )
+
+
+@columns_app.command("import")
+def columns_import(
+    file: Annotated[Path, typer.Argument(help="更正后的栏目文件（.xlsx 或 .csv）。")],
+    profile: Annotated[str, typer.Option("--profile", help="栏目类别取自此指标配置。")] = "national-2019",
+) -> None:
+    """导入栏目更正；之后的检查和重新评分都按更正判断。某行更正列全部清空即撤销该栏目的更正。"""
+    from govinspect.runs.columns import ColumnFileError, import_columns
+
+    try:
+        report = import_columns(store(), file, _profile_or_fail(profile))
+    except RegistryFileError as exc:
+        raise fail(str(exc)) from exc
+    except ColumnFileError as exc:
+        for error in exc.errors:
+            err.print(Text(f"  {error}"))
+        raise fail(str(exc)) from exc
+    console.print(
+        f"已导入 {len(report.sites)} 个网站的栏目更正：新增 {report.created}，修改 {report.updated}，"
+        f"撤销 {report.removed}，未变 {report.unchanged}。"
+    )
 
 
 def _refused_sites(db: Store, codes: list[str]) -> list[str]:
