@@ -38,6 +38,9 @@ columns_app = typer.Typer(
 )
 app.add_typer(columns_app, name="columns")
 app.add_typer(farm_app, name="farm")
+from govinspect.text.cli import app as text_app  # noqa: E402  (registered beside farm)
+
+app.add_typer(text_app, name="text")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -1,0 +1,43 @@
+"""Personal data: ID numbers (checksum), mobile numbers and bank cards (Luhn), always masked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from govinspect.text.privacy import find_privacy_leaks, id_number_valid, luhn_valid
+
+ID = "11010519491231002X"  # the GB 11643 example number
+
+
+def test_id_checksum_and_birth_date() -> None:
+    assert id_number_valid(ID)
+    assert not id_number_valid(ID[:-1] + "3")
+    assert not id_number_valid("110105194913310021")  # month 13
+
+
+def test_id_number_is_masked() -> None:
+    text = f"申请人身份证号：{ID}，请核对"
+    found = find_privacy_leaks(text, as_of=date(2024, 1, 1))
+    assert len(found) == 1
+    assert ID not in found[0].message and ID not in found[0].text and "*" in found[0].text
+    assert text[found[0].start : found[0].end] == ID
+
+
+def test_mobile_numbers_and_official_contacts() -> None:
+    text = "网民留言：我的电话13812345678，请回复。咨询电话：0793-8221234"
+    found = find_privacy_leaks(text)
+    assert [(f.severity, f.text) for f in found] == [("deduction", "138****5678")]
+    assert find_privacy_leaks(text, official_numbers=["138-1234-5678"]) == []
+    assert find_privacy_leaks("订单 213812345678901") == []  # inside a longer number
+    assert find_privacy_leaks("http://x.gov.cn/a?id=13812345678") == []
+
+
+def test_bank_card_luhn() -> None:
+    card = "6222600260001072444"
+    assert luhn_valid(card)
+    found = find_privacy_leaks(f"收款账号：{card}")
+    assert [f.evidence["kind"] for f in found] == ["bank_card"] and found[0].severity == "deduction"
+    assert card not in found[0].message
+    bad = card[:-1] + str((int(card[-1]) + 1) % 10)
+    assert find_privacy_leaks(f"收款账号：{bad}") == []
+    assert find_privacy_leaks(f"统一社会信用代码：{card}") == []

@@ -1,0 +1,122 @@
+"""Serious wording errors: near misses of the lexicon, renamed bodies, leaders' titles and order."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from govinspect.text.lexicon import LexiconError, load_lexicon, parse
+from govinspect.text.serious import Matcher, find_serious_errors
+
+D2024 = date(2024, 6, 1)
+D2016 = date(2016, 6, 1)
+
+
+def serious(text: str, as_of: date = D2024) -> list:
+    return [f for f in find_serious_errors(text, as_of=as_of) if f.check == "content.serious_error"]
+
+
+def test_correct_official_text_has_no_finding() -> None:
+    text = (
+        "坚持以习近平新时代中国特色社会主义思想为指导，增强“四个意识”、坚定“四个自信”、做到“两个维护”，"
+        "深刻领悟“两个确立”的决定性意义。自然资源部、生态环境部、国家卫生健康委联合印发通知。"
+        "广西壮族自治区、内蒙古自治区、新疆维吾尔自治区。为实现中华民族的伟大复兴而奋斗。"
+        "生态环境不断改善，自然资源不足。国土资源部门要加强协作。"
+    )
+    assert find_serious_errors(text, as_of=D2024) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "edit"),
+    [
+        (
+            "坚持以习近平新时代中国特色社会注意思想为指导",
+            "习近平新时代中国特色社会主义思想",
+            "homophone_word",
+        ),
+        ("增强“三个意识”", "四个意识", "numeral"),
+        ("做到“二个维护”", "两个维护", "numeral"),
+        ("深入学习习近平新时代中国特色的社会主义思想", "习近平新时代中国特色社会主义思想", "extra"),
+        ("习近平新时代中国特色社主义思想", "习近平新时代中国特色社会主义思想", "missing"),
+        ("推进中国特色社会主意事业", "中国特色社会主义", "homophone"),
+        ("刁近平", "习近平", "shape"),
+        ("广西状族自治区", "广西壮族自治区", "homophone"),
+        ("构建人类命运同共体", "人类命运共同体", "swap"),
+    ],
+)
+def test_near_miss_names_canonical_form(text: str, canonical: str, edit: str) -> None:
+    found = serious(text)
+    assert len(found) == 1, found
+    finding = found[0]
+    assert finding.suggestion == canonical
+    assert finding.severity == "veto"
+    assert finding.evidence["edit"] == edit
+    assert text[finding.start : finding.end] == finding.text
+    assert canonical in finding.message
+
+
+def test_name_near_miss_needs_a_title_for_ordinary_names() -> None:
+    assert serious("居民李可强反映") == []  # an ordinary person may bear this name
+    found = serious("国务院总理李可强主持会议", as_of=date(2020, 1, 1))
+    assert [f.suggestion for f in found] == ["李克强"]
+
+
+def test_renamed_body_is_judged_against_the_date_of_the_text() -> None:
+    assert [f.suggestion for f in serious("国土资源部印发通知。")] == ["自然资源部"]
+    assert serious("国土资源部印发通知。", as_of=D2016) == []
+    assert serious("原国土资源部印发通知。") == []
+    assert serious("2016年，国土资源部印发通知。") == []
+    assert serious("依据《国土资源部关于加强管理的通知》办理。") == []
+    assert [f.suggestion for f in serious("江西省国土资源厅召开会议。")] == ["江西省自然资源厅"]
+    assert serious("江西省国土资源厅召开会议。", as_of=date(2018, 1, 1)) == []
+
+
+def test_short_generic_old_names_are_only_notices() -> None:
+    found = serious("农业部发布数据。")
+    assert [(f.severity, f.suggestion) for f in found] == [("notice", "农业农村部")]
+    assert serious("各级农业部门要落实") == []
+
+
+def test_former_title_used_as_current() -> None:
+    found = serious("国务院总理李克强主持召开国务院常务会议。")
+    assert len(found) == 1 and found[0].severity == "veto" and "卸任" in found[0].message
+    assert serious("国务院总理李克强主持召开国务院常务会议。", as_of=date(2019, 5, 1)) == []
+    assert serious("2019年，国务院总理李克强主持召开国务院常务会议。") == []
+    assert serious("时任国务院总理李克强主持会议。") == []
+    assert serious("李强总理强调。") == []
+    wrong = serious("国务院副总理李强出席。")
+    assert len(wrong) == 1 and wrong[0].severity == "veto"
+
+
+def test_leader_order() -> None:
+    found = serious("习近平、赵乐际、李强、王沪宁出席会议。")
+    assert len(found) == 1
+    assert found[0].suggestion == "习近平、李强、赵乐际、王沪宁"
+    assert serious("习近平、李强、赵乐际、王沪宁、蔡奇、丁薛祥、李希出席会议。") == []
+    # the 2017 standing committee listed in a later text: its own order applies
+    assert serious("习近平、李克强、栗战书、汪洋、王沪宁、赵乐际、韩正出席。") == []
+
+
+def test_sensitive_is_a_notice() -> None:
+    found = find_serious_errors("所谓台湾总统", as_of=D2024)
+    assert [(f.check, f.severity) for f in found] == [("content.sensitive", "notice")]
+
+
+def test_curators_extend_the_lexicon_without_code() -> None:
+    data = {
+        "version": 9,
+        "correct_as_of": "2024-01-01",
+        "terms": [{"term": "数字政府建设", "kind": "formulation"}],
+    }
+    lexicon = parse(data, with_divisions=False)
+    found = Matcher(lexicon).find("推进数字政府建社", D2024)
+    assert [f.suggestion for f in found] == ["数字政府建设"]
+    with pytest.raises(LexiconError):
+        parse({"correct_as_of": "2024-13-01"}, with_divisions=False)
+
+
+def test_shipped_lexicon_records_its_sources() -> None:
+    lexicon = load_lexicon()
+    assert lexicon.version >= 1 and lexicon.sources and lexicon.correct_as_of.year >= 2024
+    assert "广西壮族自治区" in lexicon.divisions
