@@ -1,0 +1,297 @@
+"""Confusion between characters: same or similar pinyin, similar shape, and the word list typos are judged by.
+
+Nothing here ships a third-party confusion set. Pinyin comes from pypinyin's character table; shape from the
+stroke sequences and Cangjie codes of Debian's ``rime-data-stroke`` and ``rime-data-cangjie5`` (Cangjie encodes a
+character by its components, strokes by its writing order, so two characters one edit apart in either are written
+alike: 未/末, 己/已, 木/术, 也/地, 染/渠, 很/银). Without those files only pinyin confusion is used.
+
+The word list is jieba's dictionary (word, frequency, part of speech). A typo almost always breaks a word; the
+index built here answers "which characters, put at this position, make a word of these neighbours", so the checker
+looks up a handful of keys per character instead of trying every confusable character.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+
+RIME_DIR = Path(os.environ.get("GOVINSPECT_RIME_DIR", "/usr/share/rime-data"))
+# Word lengths indexed: longer words add little recall and many keys.
+MIN_WORD, MAX_WORD = 2, 4
+# Words seen fewer times than this in jieba's counts are too rare to propose as a correction.
+MIN_WORD_FREQ = 3
+# Parts of speech never proposed as a correction: names of people and places and other proper nouns (so 安备
+# never becomes 安倍 or 安北). Organisations (nt) may be: 国务院, 民政部 are what official text misspells.
+PROPER_TAGS = frozenset({"nr", "nr1", "nr2", "nrf", "nrfg", "nrt", "ns", "nsf", "nz", "x", "eng"})
+# Whole-word homophones (征收 typed as 正手 by a pinyin input method) are looked up for words this common.
+MIN_HOMOPHONE_FREQ = 10
+_INDEX_VERSION = 6
+MASK = "\x00"
+
+
+def _toneless(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFD", syllable).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def pinyins(ch: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(readings with tone, readings without tone) of one character; empty if unknown.
+
+    Only the first two readings of pypinyin's table (the common ones: 行 xíng/háng, 长 zhǎng/cháng): the rare
+    ones (有 wěi) would make unrelated characters "homophones"."""
+    raw = pinyin_dict.get(ord(ch))
+    if not raw:
+        return frozenset(), frozenset()
+    toned = frozenset(raw.split(",")[:2])
+    return toned, frozenset(_toneless(s) for s in toned)
+
+
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("l", "r"), ("f", "h"))
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy(syllable: str) -> frozenset[str]:
+    """A syllable and its variants under the usual regional mergers (z/zh, n/l, an/ang, en/eng, in/ing, ...)."""
+    out = {syllable}
+    for a, b in _FUZZY_INITIALS:
+        for s in list(out):
+            if s.startswith(a) and not (a == "z" and s.startswith("zh")):
+                out.add(b + s[len(a) :])
+            elif s.startswith(b) and not (b in ("z", "c", "s") and s[1:2] == "h"):
+                out.add(a + s[len(b) :])
+    for a, b in _FUZZY_FINALS:
+        for s in list(out):
+            if s.endswith(a):
+                out.add(s[: -len(a)] + b)
+            elif s.endswith(b):
+                out.add(s + "g")
+    return frozenset(out)
+
+
+def _levenshtein_le1(a: str, b: str) -> bool:
+    """True when one insertion, deletion or substitution (or none) turns a into b."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _read_rime_codes(name: str) -> dict[str, tuple[str, ...]]:
+    """char -> its codes from a Rime ``*.dict.yaml`` (tab-separated ``text<TAB>code`` after the ``...`` line)."""
+    path = RIME_DIR / name
+    codes: dict[str, list[str]] = {}
+    try:
+        with path.open(encoding="utf-8") as f:
+            body = False
+            for line in f:
+                if not body:
+                    body = line.startswith("...")
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 2 and len(parts[0]) == 1 and parts[1]:
+                    codes.setdefault(parts[0], []).append(parts[1])
+    except OSError:
+        return {}
+    return {ch: tuple(v) for ch, v in codes.items()}
+
+
+class _Shapes:
+    """Stroke and Cangjie codes, read once on first use (they are only needed for a few candidate pairs)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._strokes: dict[str, tuple[str, ...]] | None = None
+        self._cangjie: dict[str, tuple[str, ...]] | None = None
+
+    def _load(self) -> None:
+        if self._strokes is not None:
+            return
+        with self._lock:
+            if self._strokes is None:
+                self._cangjie = _read_rime_codes("cangjie5.dict.yaml")
+                self._strokes = _read_rime_codes("stroke.dict.yaml")
+
+    @property
+    def available(self) -> bool:
+        self._load()
+        return bool(self._strokes or self._cangjie)
+
+    def similar(self, a: str, b: str) -> bool:
+        self._load()
+        assert self._strokes is not None and self._cangjie is not None
+        cangjie_b = self._cangjie.get(b, ())
+        for x in self._cangjie.get(a, ()):
+            for y in cangjie_b:
+                # Cangjie codes of one letter are whole radicals; one edit there is a different character.
+                if min(len(x), len(y)) >= 2 and _levenshtein_le1(x, y):
+                    return True
+                # Same right-hand or lower component, different left radical (很/银, 湖/胡).
+                if min(len(x), len(y)) >= 3 and x[-2:] == y[-2:] and abs(len(x) - len(y)) <= 1:
+                    return True
+        strokes_b = self._strokes.get(b, ())
+        for x in self._strokes.get(a, ()):
+            for y in strokes_b:
+                if abs(len(x) - len(y)) <= 1 and min(len(x), len(y)) >= 3 and _levenshtein_le1(x, y):
+                    return True
+        return False
+
+
+_SHAPES = _Shapes()
+
+
+def shape_available() -> bool:
+    """Whether the Debian stroke/Cangjie tables were found (else shape confusion is off)."""
+    return _SHAPES.available
+
+
+@lru_cache(maxsize=262144)
+def confusion_kind(wrong: str, right: str) -> str | None:
+    """How ``wrong`` could stand for ``right``: "pinyin" (same toned reading), "tone" (same syllable, other
+    tone), "fuzzy" (similar syllable), "shape", or None when they are not confusable."""
+    if wrong == right:
+        return None
+    tw, sw = pinyins(wrong)
+    tr, sr = pinyins(right)
+    if tw & tr:
+        return "pinyin"
+    if sw & sr:
+        return "tone"
+    if _SHAPES.similar(wrong, right):
+        return "shape"
+    if sw and sr:
+        fw = frozenset().union(*(_fuzzy(s) for s in sw))
+        if fw & sr:
+            return "fuzzy"
+    return None
+
+
+@lru_cache(maxsize=131072)
+def pinyin_keys(word: str) -> tuple[str, ...]:
+    """Toneless pinyin of a word as pypinyin reads it (phrase-aware: 银行 yin hang), then with each character's
+    first reading when that differs; empty when a character has no reading."""
+    if any(not pinyins(ch)[0] for ch in word):
+        return ()
+    phrase = " ".join(lazy_pinyin(word))
+    first = " ".join(_toneless(pinyin_dict[ord(ch)].split(",")[0]) for ch in word)
+    return (phrase,) if first == phrase else (phrase, first)
+
+
+@dataclass(frozen=True, slots=True)
+class WordIndex:
+    """Dictionary words with their frequency (0 for jieba's prefix entries), the proper nouns, the masked-word
+    index and a segmenter.
+
+    ``masked[w[:j] + MASK + w[j+1:]]`` is the string of characters c such that ``w[:j] + c + w[j+1:]`` is a word
+    of at least ``MIN_WORD_FREQ`` that is not a proper noun.
+    """
+
+    freq: dict[str, int]
+    proper: frozenset[str]
+    masked: dict[str, str]
+    homophones: dict[str, str]  # toneless pinyin ("zheng shou") -> words spelt so, joined by "|"
+    tokenizer: jieba.Tokenizer  # jieba's segmenter on the same counts (its own start-up is not paid twice)
+
+    def fill(self, key: str) -> str:
+        return self.masked.get(key, "")
+
+
+def _jieba_dict_path() -> Path:
+    return Path(jieba.__file__).parent / "dict.txt"
+
+
+def _cache_path(src: Path) -> Path:
+    st = src.stat()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
+    return base / f"govinspect-typo-words-v{_INDEX_VERSION}-{st.st_size}-{int(st.st_mtime)}.marshal"
+
+
+def _iter_dict(path: Path) -> Iterator[tuple[str, int, str]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                yield parts[0], int(parts[1]), parts[2] if len(parts) > 2 else ""
+
+
+def _build(path: Path) -> tuple[dict[str, int], int, list[str], dict[str, str], dict[str, str]]:
+    freq: dict[str, int] = {}
+    total = 0
+    proper: list[str] = []
+    masked: dict[str, str] = {}
+    homophones: dict[str, str] = {}
+    for word, f, tag in _iter_dict(path):
+        freq[word] = f
+        total += f
+        for k in range(1, len(word)):  # jieba's prefix entries, so the same dict drives its segmenter
+            freq.setdefault(word[:k], 0)
+        if tag in PROPER_TAGS:
+            proper.append(word)
+            continue
+        n = len(word)
+        if f < MIN_WORD_FREQ or n < MIN_WORD or n > MAX_WORD:
+            continue
+        for j in range(n):
+            key = word[:j] + MASK + word[j + 1 :]
+            masked[key] = masked.get(key, "") + word[j]
+        if f >= MIN_HOMOPHONE_FREQ:
+            for key in pinyin_keys(word)[:1]:
+                old = homophones.get(key)
+                homophones[key] = f"{old}|{word}" if old else word
+    return freq, total, proper, masked, homophones
+
+
+_WORDS: WordIndex | None = None
+_WORDS_LOCK = threading.Lock()
+
+
+def word_index() -> WordIndex:
+    """The word index, built once per process (about 1 s) and kept in a cache file beside jieba's."""
+    global _WORDS
+    if _WORDS is not None:
+        return _WORDS
+    with _WORDS_LOCK:
+        if _WORDS is None:
+            src = _jieba_dict_path()
+            cache = _cache_path(src)
+            data = None
+            try:
+                with cache.open("rb") as f:
+                    data = marshal.load(f)
+            except (OSError, EOFError, ValueError, TypeError):
+                data = None
+            if data is None:
+                data = _build(src)
+                try:
+                    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+                    with tmp.open("wb") as f:
+                        marshal.dump(data, f)
+                    os.replace(tmp, cache)
+                except OSError:
+                    pass
+            freq, total, proper, masked, homophones = data
+            tokenizer = jieba.Tokenizer(str(src))
+            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+            _WORDS = WordIndex(
+                freq=freq, proper=frozenset(proper), masked=masked, homophones=homophones, tokenizer=tokenizer
+            )
+    return _WORDS

@@ -1,0 +1,132 @@
+"""The typo checker: known typos found with the right suggestion, correct official text left alone, protected
+spans never touched, and the weaker mode when the KenLM model is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govinspect.text import lm as lm_module
+from govinspect.text import typo
+from govinspect.text.confusion import confusion_kind, pinyin_keys, word_index
+from govinspect.text.lm import DEFAULT_LM_PATHS
+
+HAVE_LM = any(Path(p).is_file() for p in DEFAULT_LM_PATHS)
+needs_lm = pytest.mark.skipif(not HAVE_LM, reason="Debian's libime-data-language-model is not installed")
+
+# Correct official sentences (written for this test; typical 通知/工作报告 wording).
+CORRECT = [
+    "各地区各部门要认真贯彻落实党中央、国务院决策部署，切实做好安全生产工作。",
+    "县人民政府办公室关于印发2020年政务公开工作要点的通知",
+    "请各单位于3月31日前将自查报告报送市政府办公室。",
+    "进一步优化营商环境，深化“放管服”改革，推进政务服务标准化、规范化、便利化。",
+    "市场监管部门依法加强对食品药品安全的监督检查。",
+    "本条例自发布之日起施行。",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scorer(monkeypatch: pytest.MonkeyPatch):
+    """Each test chooses its scorer from the environment it sets."""
+    monkeypatch.delenv("GOVINSPECT_TYPO_LM", raising=False)
+    lm_module.reset_lm()
+    typo.reset()
+    yield
+    lm_module.reset_lm()
+    typo.reset()
+
+
+def test_confusion_kinds() -> None:
+    assert confusion_kind("局", "据") == "tone"
+    assert confusion_kind("登", "等") == "tone"
+    assert confusion_kind("呆", "保") == "pinyin"
+    assert confusion_kind("国", "火") is None
+    assert pinyin_keys("银行")[0] == "yin hang"
+
+
+def test_shape_confusion_from_debian_tables() -> None:
+    from govinspect.text.confusion import shape_available
+
+    if not shape_available():
+        pytest.skip("rime-data-stroke / rime-data-cangjie5 are not installed")
+    assert confusion_kind("未", "末") == "shape"
+    assert confusion_kind("木", "术") == "shape"
+
+
+def test_word_index_excludes_person_names() -> None:
+    words = word_index()
+    # 安倍 (a person's name) is in jieba's dictionary but must never be proposed as a correction.
+    assert "安倍" in words.freq
+    assert "倍" not in words.fill("安\x00")
+    assert "据" in words.fill("数\x00")
+
+
+@needs_lm
+@pytest.mark.parametrize(
+    ("text", "wrong", "right"),
+    [
+        ("国家自然科学奖分为一等奖、二登奖两个等级。", "登", "等"),
+        ("结合当前乖买人口犯罪的特点，依法严厉打击。", "乖买", "拐卖"),
+        ("对符合条件的困难群众纳入最低生活暴涨范围。", "暴涨", "保障"),
+        ("本条例自发布之日起施形。", "形", "行"),
+    ],
+)
+def test_known_typo_found_with_suggestion(text: str, wrong: str, right: str) -> None:
+    findings = typo.find_typos(text)
+    hits = [f for f in findings if f.text == wrong]
+    assert hits, findings
+    f = hits[0]
+    assert text[f.start : f.end] == wrong
+    assert f.suggestion == right
+    assert f.check == "content.typo" and f.severity == "deduction"
+    assert wrong in f.message and right in f.message
+
+
+@needs_lm
+@pytest.mark.parametrize("text", CORRECT)
+def test_correct_official_text_gives_nothing(text: str) -> None:
+    assert typo.find_typos(text) == []
+
+
+@needs_lm
+def test_proper_names_and_footer_identifiers_not_rewritten() -> None:
+    footer = "沪公网安备 31010402000123号 沪ICP备05085446号"
+    assert [f for f in typo.find_typos(footer) if f.suggestion and "倍" in f.suggestion] == []
+    assert typo.find_typos(footer, protected=[(0, len(footer))]) == []
+
+
+@needs_lm
+def test_protected_spans_untouched() -> None:
+    text = "本条例自发布之日起施形。本办法自发布之日起施形。"
+    first = text.index("形")
+    second = text.index("形", first + 1)
+    found = {f.start for f in typo.find_typos(text)}
+    assert {first, second} <= found
+    protected = typo.find_typos(text, protected=[(first - 4, first + 1)])
+    assert [f.start for f in protected] == [second]
+    # A span that cuts a run in two: no finding may start or end inside it.
+    for f in typo.find_typos(text, protected=[(first, first + 1)]):
+        assert f.end <= first or f.start >= first + 1
+
+
+def test_degraded_mode_without_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GOVINSPECT_TYPO_LM", str(tmp_path / "absent.lm"))
+    mode, why = typo.typo_mode()
+    assert mode == "unigram"
+    assert "absent.lm" in why and "降级" in why
+    for text in CORRECT:
+        assert typo.find_typos(text) == []
+    findings = typo.find_typos("国家自然科学奖分为一等奖、二登奖两个等级。")
+    assert all(f.check == "content.typo" and f.severity == "deduction" for f in findings)
+
+
+def test_model_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVINSPECT_TYPO_LM", "")
+    assert typo.typo_mode()[0] == "unigram"
+    assert lm_module.load_lm() is None
+
+
+def test_non_han_text_and_empty_input() -> None:
+    assert typo.find_typos("") == []
+    assert typo.find_typos("ICP 05085446 http://www.gov.cn/ 2020-03-31") == []
