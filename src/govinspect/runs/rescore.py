@@ -23,7 +23,7 @@ from govinspect.store.models import utcnow
 from govinspect.store.results import Run, SiteResult
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RescoreResult(InspectionResult):
     as_of: date
 
@@ -82,7 +82,7 @@ def rescore_run(
         assert finished is not None
         finished.status = "finished"
         finished.finished_at = utcnow()
-    return RescoreResult(new_id, source_crawl, outcomes, loaded, when)
+    return RescoreResult(new_id, source_crawl, outcomes, loaded, as_of=when)
 
 
 def _judge_all(
