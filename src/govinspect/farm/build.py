@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from govinspect.farm.content import Column, Item, Site, make_site
+from govinspect.farm.content import BLANKABLE, Column, Item, Site, make_site
 from govinspect.farm.defects import VETO_INDICATOR, VETO_ORDER
 from govinspect.farm.model import MANIFEST, Farm, FarmSite
 from govinspect.farm.plan import EXTERNAL_HOST, SitePlan, plan_sites
@@ -20,6 +20,7 @@ from govinspect.farm.render import (
     CSS,
     HOME_DATE_FORMATS,
     LIST_DATE_FORMATS,
+    LIST_JS,
     PAGE_JS,
     PNG,
     Renderer,
@@ -43,13 +44,20 @@ def build_farm(
     progress: Callable[[int, int], None] | None = None,
     defect_rate: float = 1.0,
     slow_seconds: float = 3.0,
+    js_sites: int = 0,
 ) -> Farm:
+    """``js_sites``: that many sites load the first list page of their personnel, plan and other columns by
+    JavaScript from a JSON file (the raw HTML holds an empty container); the truth is unchanged, since a
+    browser shows the same items."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     for name in ("www", "search"):
         shutil.rmtree(root / name, ignore_errors=True)
     external = f"http://{EXTERNAL_HOST}:{port}"
     province, plans = plan_sites(sites, seed, port, defect_rate)
+    js_pool = [p.index for p in plans if p.behaviour is None and p.index > 0]
+    scripted_sites = set(random.Random(f"{seed}:js").sample(js_pool, min(js_sites, len(js_pool))))
+    js_columns: dict[str, list[str]] = {}
     farm_sites: list[FarmSite] = []
     truth_sites: list[dict] = []
     external_404: list[str] = []
@@ -66,10 +74,21 @@ def build_farm(
         )
         _resolve_links(site, style)
         site_dir = root / "www" / plan.site_code
-        pages = Renderer(site, style, external).all_pages()
+        scripted = frozenset(
+            c.slug for c in site.columns if plan.index in scripted_sites and c.role in BLANKABLE
+        )
+        renderer = Renderer(site, style, external, scripted)
+        pages = renderer.all_pages()
         enc = plan.encoding[0]
         for path, html in pages.items():
             _write(site_dir / disk_name(path), html.encode(enc), made_dirs)
+        if scripted:
+            for path, data in renderer.scripted_data().items():
+                _write(site_dir / disk_name(path), data.encode("utf-8"), made_dirs)
+            _write(site_dir / "js" / "list.js", LIST_JS.encode(), made_dirs)
+            js_columns[plan.site_code] = [
+                plan.base_url + style.col_path(c) for c in site.columns if c.slug in scripted
+            ]
         _write(site_dir / "robots.txt", ROBOTS.encode(), made_dirs)
         _write(site_dir / "css" / "style.css", CSS.encode(), made_dirs)
         if style.name == "trs":
@@ -107,6 +126,8 @@ def build_farm(
             )
         )
         truth_sites.append(_site_truth(site, style, farm_sites[-1], slow_seconds))
+        if plan.site_code in js_columns:
+            truth_sites[-1]["scripted_columns"] = js_columns[plan.site_code]
         if progress:
             progress(done, total)
     farm = Farm(
@@ -121,6 +142,7 @@ def build_farm(
         flaky_every=FLAKY_EVERY,
         defect_rate=defect_rate,
         sites=farm_sites,
+        js_columns=js_columns,
     )
     truth = {
         "schema": 1,

@@ -70,6 +70,8 @@ class Farm:
     flaky_every: int
     defect_rate: float
     sites: list[FarmSite] = field(default_factory=list)
+    # site code -> column URLs whose list is loaded by JavaScript from a JSON file (build_farm(js_sites=…))
+    js_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def registry_csv(self) -> Path:
@@ -109,7 +111,7 @@ class Farm:
             "flaky_every": self.flaky_every,
             "defect_rate": self.defect_rate,
             "sites": [s.to_json() for s in self.sites],
-        }
+        } | ({"js_columns": self.js_columns} if self.js_columns else {})
 
 
 def load_farm(out: Path | str) -> Farm:
@@ -127,4 +129,5 @@ def load_farm(out: Path | str) -> Farm:
         flaky_every=data["flaky_every"],
         defect_rate=data["defect_rate"],
         sites=[FarmSite.from_json(s) for s in data["sites"]],
+        js_columns=data.get("js_columns", {}),
     )

@@ -12,6 +12,7 @@ A URL with a query string is stored on disk as ``path@query`` (see ``disk_name``
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from html import escape
 
@@ -130,8 +131,9 @@ def _href(path: str) -> str:
 
 
 class Renderer:
-    def __init__(self, site: Site, style: Style, external: str):
+    def __init__(self, site: Site, style: Style, external: str, scripted: frozenset[str] = frozenset()):
         self.site, self.style, self.plan, self.ext = site, style, site.plan, external
+        self.scripted = scripted  # slugs of columns whose first list page is filled by list.js from JSON
         p = self.plan
         self.charset_meta = p.encoding[2]
         self.meta_style = p.index % 2
@@ -275,7 +277,9 @@ class Renderer:
         out = {}
         for page in range(pages):
             chunk = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-            if not chunk:
+            if page == 0 and col.slug in self.scripted:
+                listing = self.scripted_listing(col)
+            elif not chunk:
                 listing = '<div class="empty">暂无信息</div>'
             elif col.role in ("board", "mailbox"):
                 listing = self.message_table(chunk)
@@ -291,6 +295,34 @@ class Renderer:
                 + self.footer()
             )
             out[self.style.col_path(col, page)] = html
+        return out
+
+    def scripted_listing(self, col: Column) -> str:
+        """An empty container that list.js fills from the column's JSON (an XHR), as many CMSs do."""
+        box = f"gi-list-{col.cid}"
+        return (
+            f'<div id="{box}" class="list-con"></div>\n'
+            '<script type="text/javascript" src="/js/list.js"></script>\n'
+            f'<script type="text/javascript">loadColumnList("{box}", "{self.json_path(col)}");</script>'
+        )
+
+    @staticmethod
+    def json_path(col: Column) -> str:
+        return f"/api/list/{col.cid}.json"
+
+    def scripted_data(self) -> dict[str, str]:
+        """The JSON behind each scripted column (UTF-8, whatever the pages' encoding): its first list page."""
+        out = {}
+        for col in self.site.columns:
+            if col.slug in self.scripted:
+                items = col.sorted_items()[:PAGE_SIZE]
+                entries = [
+                    {"title": it.title, "url": self.style.item_path(it), "date": it.display_day.isoformat()}
+                    for it in items
+                ]
+                out[self.json_path(col)] = json.dumps(
+                    {"total": len(col.items), "items": entries}, ensure_ascii=False, separators=(",", ":")
+                )
         return out
 
     # ---------- articles ----------
@@ -428,6 +460,27 @@ PAGE_JS = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPag
   if (nCurrIndex > 0) { document.write("<a href=\\"" + url(nCurrIndex - 1) + "\\">\\u4e0a\\u4e00\\u9875</a> "); }
   if (nCurrIndex < _nPageCount - 1) { document.write("<a href=\\"" + url(nCurrIndex + 1) + "\\">\\u4e0b\\u4e00\\u9875</a> "); }
   document.write("<a href=\\"" + url(_nPageCount - 1) + "\\">\\u5c3e\\u9875</a>");
+}
+"""
+
+LIST_JS = """function loadColumnList(boxId, source) {
+  var box = document.getElementById(boxId);
+  function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;"); }
+  var xhr = new XMLHttpRequest();
+  xhr.open("GET", source, true);
+  xhr.onreadystatechange = function () {
+    if (xhr.readyState !== 4) { return; }
+    if (xhr.status !== 200) { box.innerHTML = "<div class=\\"error\\">\\u52a0\\u8f7d\\u5931\\u8d25</div>"; return; }
+    var data = JSON.parse(xhr.responseText), rows = [];
+    for (var i = 0; i < data.items.length; i++) {
+      var it = data.items[i];
+      rows.push("<li><a href=\\"" + esc(it.url) + "\\" target=\\"_blank\\" title=\\"" + esc(it.title) + "\\">" +
+        esc(it.title) + "</a><span>" + esc(it.date) + "</span></li>");
+    }
+    box.innerHTML = rows.length ? "<ul class=\\"list\\">" + rows.join("") + "</ul>"
+      : "<div class=\\"empty\\">\\u6682\\u65e0\\u4fe1\\u606f</div>";
+  };
+  xhr.send();
 }
 """
 

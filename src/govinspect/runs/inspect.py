@@ -1,7 +1,9 @@
-"""One inspection: crawl the sites, verify links, build site models, run the checks, score, store.
+"""One inspection: crawl the sites, render the pages that need JavaScript, verify links, build site models, run
+the checks, score, screenshot the vetoes, store.
 
 The crawl runs in its own process (fetch.crawl); everything after it reads the snapshot store, so a stored run
-can be re-checked and re-scored without crawling again.
+can be re-checked and re-scored without crawling again. Chromium (one for the run, started only when a page
+needs it) is optional: without it the run records, in its options, that rendering and screenshots were skipped.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from govinspect.checks.finding import Finding
 from govinspect.checks.registry import run_checks
 from govinspect.config import Settings
 from govinspect.extract.model import Expected, SiteModel
+from govinspect.fetch.browser import BrowserOptions, BrowserSession, find_chromium, unavailable_reason
 from govinspect.fetch.crawl import CrawlOptions, CrawlProgress, CrawlTarget, crawl
 from govinspect.fetch.linkcheck import LinkCheckOptions, check_links
 from govinspect.runs.contract import SiteOutcome
+from govinspect.runs.evidence import ScreenshotReport, screenshot_vetoes
 from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
+from govinspect.runs.render_step import LazyBrowser, RenderReport, render_site
 from govinspect.runs.serialize import model_to_dict
 from govinspect.scoring.engine import SiteScore, score_site
 from govinspect.scoring.profile import Profile, load_profile
@@ -38,6 +43,11 @@ class InspectOptions:
     links: LinkCheckOptions = field(default_factory=LinkCheckOptions)
     max_external_links: int = 200
     period: str | None = None
+    render: bool = True  # Chromium for pages whose content a script draws (when Chromium is installed)
+    screenshots: bool = True  # a PNG of each page with a veto finding
+    max_render_pages: int = 20  # per site
+    max_screenshots: int = 3  # pages per site
+    chromium: str = "/usr/bin/chromium"
 
 
 @dataclass
@@ -46,6 +56,7 @@ class InspectionResult:
     crawl_id: int | None
     outcomes: list[SiteOutcome]
     profile: Profile
+    notes: list[str] = field(default_factory=list)  # what the run left out and why (Chinese, for officials)
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -181,25 +192,89 @@ def inspect_sites(
     snapshots = SnapshotStore(store, settings.snapshots_dir)
     outcomes = []
     links = replace(options.links, allow_private_networks=options.crawl.allow_private_networks)
-    for number, site in enumerate(sites, 1):
-        extraction = SiteExtraction.read(
-            expected_of(site),
-            site.url,
-            stored_pages(snapshots, report.crawl_id, site.site_code),
-            profile,
-            options.as_of,
-        )
-        verified = check_links(extraction.link_targets(options.max_external_links), links)
-        model = extraction.model(verified, overrides_for(store, site.site_code))
-        findings, score = judge(model, profile, options.as_of)
-        save_result(store, run_id, site.id, model, findings, score)
-        outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, score))
-        if progress:
-            progress("check", number, len(sites))
+    browser_options = BrowserOptions(
+        allow_private_networks=options.crawl.allow_private_networks,
+        chromium=options.chromium,
+        user_agent=options.crawl.user_agent,
+        page_timeout_s=options.crawl.timeout,
+    )
+    browser = LazyBrowser(lambda: BrowserSession(browser_options))
+    chromium = find_chromium(options.chromium)
+    rendering = RenderReport(available=chromium is not None, note=None if chromium else unavailable_reason())
+    shots = ScreenshotReport(available=chromium is not None, note=rendering.note)
+    try:
+        for number, site in enumerate(sites, 1):
+            stored = stored_pages(snapshots, report.crawl_id, site.site_code)
+            if options.render and _render_site(
+                browser, snapshots, report.crawl_id, site, stored, profile, options, rendering
+            ):
+                stored = stored_pages(snapshots, report.crawl_id, site.site_code)
+            extraction = SiteExtraction.read(expected_of(site), site.url, stored, profile, options.as_of)
+            verified = check_links(extraction.link_targets(options.max_external_links), links)
+            model = extraction.model(verified, overrides_for(store, site.site_code))
+            findings, score = judge(model, profile, options.as_of)
+            if options.screenshots and chromium is not None:
+                findings = screenshot_vetoes(
+                    browser,
+                    site.site_code,
+                    findings,
+                    score.severities,
+                    home=settings.home,
+                    run_id=run_id,
+                    limit=options.max_screenshots,
+                    report=shots,
+                )
+            save_result(store, run_id, site.id, model, findings, score)
+            outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, score))
+            if progress:
+                progress("check", number, len(sites))
+    finally:
+        browser.close()
 
+    notes = [n for n in dict.fromkeys((rendering.note, shots.note)) if n]
     with store.session() as session:
         run = session.get(Run, run_id)
         assert run is not None
+        run.options = {
+            **run.options,
+            "browser": {"chromium": chromium, "started": browser.used, "note": notes[0] if notes else None},
+            "render": {"enabled": options.render, **rendering.record()},
+            "screenshots": {
+                "enabled": options.screenshots,
+                "per_site": options.max_screenshots,
+                **shots.record(),
+            },
+        }
         run.status = "finished"
         run.finished_at = utcnow()
-    return InspectionResult(run_id, report.crawl_id, outcomes, profile)
+    return InspectionResult(run_id, report.crawl_id, outcomes, profile, notes)
+
+
+def _render_site(
+    browser: LazyBrowser,
+    snapshots: SnapshotStore,
+    crawl_id: int,
+    site: Site,
+    stored: list[StoredPage],
+    profile: Profile,
+    options: InspectOptions,
+    report: RenderReport,
+) -> int:
+    """Render the site's pages that need JavaScript; a failure here costs the rendering, never the run."""
+    try:
+        return render_site(
+            browser,
+            snapshots,
+            crawl_id,
+            site.site_code,
+            stored,
+            site.url,
+            profile,
+            options.as_of,
+            report,
+            limit=options.max_render_pages,
+        )
+    except Exception as exc:  # the raw snapshots are still there: extraction reads those
+        report.failed["other"] += 1
+        report.note = report.note or f"部分页面渲染失败：{exc}"[:300]
+        return 0

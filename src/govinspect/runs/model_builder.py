@@ -107,7 +107,14 @@ class SiteExtraction:
             if page.decoded.looks_binary:
                 continue
             for url in {snapshot.url, snapshot.final_url or snapshot.url}:
-                extraction.pages.setdefault(url, (snapshot, page))
+                if snapshot.kind == "rendered":
+                    # the page after Chromium ran its scripts (runs.render_step, stored after the raw fetch):
+                    # it replaces the raw page of the same URL, the homepage included
+                    extraction.pages[url] = (snapshot, page)
+                    if extraction.home is not None and extraction.home[0].url == snapshot.url:
+                        extraction.home = (snapshot, page)
+                else:
+                    extraction.pages.setdefault(url, (snapshot, page))
             if snapshot.kind == "homepage" and extraction.home is None:
                 extraction.home = (snapshot, page)
             for link in page.links:
