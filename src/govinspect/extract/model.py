@@ -97,6 +97,23 @@ class PageMeta:
     kind: str = "article"  # home|column|article
 
 
+@dataclass(frozen=True, slots=True)
+class ContentIssue:
+    """A text check's finding on one page (extract/content.py): wording, typos, personal data, hidden links."""
+
+    check: str
+    url: str
+    snapshot_id: int | None
+    severity: str  # veto | deduction | notice, as the text check judged it
+    text: str  # the words found (masked for personal data)
+    suggestion: str | None
+    message: str
+    context: str = ""  # the sentence around it (personal data masked)
+    where: str = "page"  # article | page | html
+    published: date | None = None  # the page's publication date, which the wording was judged against
+    evidence: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SiteModel:
     expected: Expected
@@ -106,3 +123,4 @@ class SiteModel:
     links: tuple[LinkCheck, ...] = ()
     metas: tuple[PageMeta, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
+    content: tuple[ContentIssue, ...] = ()

@@ -9,6 +9,7 @@ from typing import Any
 from govinspect.extract.model import (
     Attempt,
     Column,
+    ContentIssue,
     Expected,
     Footer,
     Homepage,
@@ -68,4 +69,10 @@ def model_from_dict(data: dict[str, Any]) -> SiteModel:
         links=tuple(_build(LinkCheck, link) for link in data.get("links", [])),
         metas=tuple(_build(PageMeta, m, present=frozenset(m["present"])) for m in data.get("metas", [])),
         notes=dict(data.get("notes", {})),
+        content=tuple(
+            _build(
+                ContentIssue, c, published=_date(c.get("published")), evidence=dict(c.get("evidence") or {})
+            )
+            for c in data.get("content", [])
+        ),
     )

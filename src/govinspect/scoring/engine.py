@@ -53,16 +53,18 @@ def _counts(finding: Finding) -> bool:
     return finding.severity is not Severity.NOTICE
 
 
-def _problem_key(finding: Finding) -> tuple[str, str]:
-    # One broken target linked from ten pages is one problem; so is one stale column seen twice.
-    return (finding.check, str(finding.evidence.get("target") or finding.url))
+def _problem_key(finding: Finding) -> tuple[str, str, str]:
+    # One broken target linked from ten pages is one problem; so is one stale column seen twice. Two different
+    # wrong words on one page are two problems.
+    evidence = finding.evidence
+    return (finding.check, str(evidence.get("target") or finding.url), str(evidence.get("text") or ""))
 
 
 def _fired(profile: Profile, findings: Sequence[Finding]) -> list[FiredVeto]:
     fired = []
     for rule in profile.vetoes:
         for number, condition in enumerate(rule.conditions):
-            matched: dict[tuple[str, str], int] = {}
+            matched: dict[tuple[str, str, str], int] = {}
             for index, finding in enumerate(findings):
                 if _counts(finding) and condition.matches(finding.check, finding.evidence):
                     matched.setdefault(_problem_key(finding), index)
@@ -76,7 +78,7 @@ def _part2(
     profile: Profile, findings: Sequence[Finding], has_services: bool
 ) -> tuple[float, list[Deduction]]:
     by_check = {check: item for item in profile.deductions for check in item.checks}
-    problems: dict[str, set[tuple[str, str]]] = {}
+    problems: dict[str, set[tuple[str, str, str]]] = {}
     for finding in findings:
         item = by_check.get(finding.check)
         if item is not None and _counts(finding):
