@@ -41,6 +41,9 @@ app.add_typer(farm_app, name="farm")
 from govinspect.text.cli import app as text_app  # noqa: E402  (registered beside farm)
 
 app.add_typer(text_app, name="text")
+from govinspect.workdays.cli import app as workdays_app  # noqa: E402  (registered beside text)
+
+app.add_typer(workdays_app, name="workdays")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -294,6 +297,8 @@ def _finish_run(result: InspectionResult, when: date, json_out: Path | None) -> 
     from govinspect.runs.contract import document, write_json
 
     print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
+    for note in result.notes:
+        console.print(Text(f"注意：{note}", style="yellow"))
     if json_out is not None:
         write_json(json_out, document(when, result.profile.id, result.outcomes, run_id=result.run_id))
         console.print(f"结果已写入 {json_out}")
