@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -468,7 +469,10 @@ def test_sites_export_round_trip(tmp_path: Path, suffix: str) -> None:
     result = read_registry(path)
     assert result.errors == []
     assert result.records == records
-    assert read_table(path).headers == [*SITE_HEADERS, "区划代码"]
+    assert read_table(path).headers == [*SITE_HEADERS, "区划代码", "对外服务"]
+    without_services = [replace(r, has_services=False) for r in records]
+    write_sites(path, without_services)
+    assert read_registry(path).records == without_services
 
 
 def test_csv_export_has_bom(tmp_path: Path) -> None:

@@ -130,3 +130,22 @@ def test_cli_import_reports_errors_in_chinese_and_changes_nothing(tmp_path: Path
     assert listed.exit_code == 0 and "共 4 条" in listed.output
     assert "坏标识码网站" not in listed.output
     assert runner.invoke(app, ["--version"]).output.startswith("govinspect ")
+
+
+def test_services_column_is_optional_and_kept_when_a_later_file_omits_it(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "services.csv"
+    path.write_text(
+        f"{HEADERS},对外服务\n{GOOD[3].replace(',关停,', ',运行,')},否\n{GOOD[1]},\n", encoding="utf-8"
+    )
+    service.import_file(store, path)
+    by_code = {r.site_code: r for r in snapshot(store)}
+    assert by_code["3601000012"].has_services is False and by_code["3611000003"].has_services is True
+    service.import_file(store, write_csv(tmp_path / "plain.csv", GOOD))  # no 对外服务 column: unchanged
+    assert {r.site_code: r.has_services for r in snapshot(store)}["3601000012"] is False
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADERS},对外服务\n{GOOD[1]},也许\n", encoding="utf-8")
+    with pytest.raises(service.RegistryImportError) as caught:
+        service.import_file(store, bad)
+    assert "对外服务" in str(caught.value.errors[0])

@@ -256,3 +256,25 @@ def test_show_prints_crawled_text_literally(capsys) -> None:  # type: ignore[no-
     out = capsys.readouterr().out
     assert out.count("[bold red]伪造[/bold red]") == 2
     assert "第 3 项条件" in out and "主办单位" in out
+
+
+def test_a_department_without_services_is_scored_out_of_75_times_four_thirds(inspected) -> None:  # type: ignore[no-untyped-def]
+    from govinspect.store.models import Site
+
+    _, settings, store, first = inspected
+    passing = next(o for o in first.outcomes if o.score.score is not None and o.score.part2 < 100)
+    with store.session() as session:
+        site = session.scalars(select(Site).where(Site.site_code == passing.site_code)).one()
+        site.has_services = False
+    try:
+        rescored = rescore_run(store, settings, first.run_id)
+    finally:
+        with store.session() as session:
+            session.scalars(select(Site).where(Site.site_code == passing.site_code)).one().has_services = True
+    outcome = next(o for o in rescored.outcomes if o.site_code == passing.site_code)
+    service_lost = sum(d.points for d in passing.score.deductions if d.group == "service")
+    expected = round((passing.score.part2 + service_lost - 25) * 4 / 3, 2)
+    assert outcome.score.part2 == pytest.approx(min(expected, 100.0))
+    with store.session() as session:
+        stored = session.scalars(select(SiteResult).where(SiteResult.run_id == rescored.run_id)).all()
+        assert {r.site_code: r.has_services for r in stored}[passing.site_code] is False

@@ -12,13 +12,14 @@ from datetime import date
 
 @dataclass(frozen=True, slots=True)
 class Expected:
-    """What the registry says the site should print in its footer."""
+    """What the registry says: what the site should print in its footer, and whether it offers services."""
 
     site_code: str
     name: str
     sponsor: str
     icp: str | None = None
     psb: str | None = None
+    has_services: bool = True  # False: a department without external services (scored ×4/3 out of 75)
 
 
 @dataclass(frozen=True, slots=True)

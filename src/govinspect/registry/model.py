@@ -51,6 +51,9 @@ class SiteRecord:
     icp: str | None = None
     psb: str | None = None
     division_code: str | None = None
+    has_services: bool | None = (
+        None  # None: not stated (a new site has services; an existing one keeps its value)
+    )
 
     @property
     def key(self) -> str:

@@ -100,6 +100,8 @@ def _upsert_sites(session: Session, records: Sequence[SiteRecord], report: Impor
         values["category"] = record.category.value
         values["status"] = record.status.value
         values["unit_id"] = units[record.sponsor].id
+        if record.has_services is not None:
+            values["has_services"] = record.has_services
         site = existing.get(record.site_code)
         created = site is None
         if site is None:
@@ -153,6 +155,7 @@ def site_record(site: Site) -> SiteRecord:
         icp=site.icp,
         psb=site.psb,
         division_code=site.division_code,
+        has_services=site.has_services,
     )
 
 

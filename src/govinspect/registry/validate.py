@@ -37,7 +37,10 @@ SITE_HEADERS: tuple[str, ...] = (
     "网站标识码", "网站名称", "首页网址", "主办单位", "所属地区", "类别", "运行状态", "ICP备案号", "公安备案号",
 )  # fmt: skip
 DIVISION_HEADER = "区划代码"  # optional on import; written by write_sites so an explicit division survives
-SITE_EXPORT_HEADERS: tuple[str, ...] = (*SITE_HEADERS, DIVISION_HEADER)
+SERVICES_HEADER = (
+    "对外服务"  # optional: 否 for a department without external services (scored out of 75, ×4/3)
+)
+SITE_EXPORT_HEADERS: tuple[str, ...] = (*SITE_HEADERS, DIVISION_HEADER, SERVICES_HEADER)
 ACCOUNT_HEADERS: tuple[str, ...] = (
     "平台",
     "账号名称",
@@ -60,6 +63,7 @@ SITE_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "icp": ("ICP备案号", ("ICP备案编号",)),
     "psb": ("公安备案号", ("公安机关备案号", "公安备案编号", "公网安备号")),
     "division_code": (DIVISION_HEADER, ("行政区划代码",)),
+    "has_services": (SERVICES_HEADER, ("有无对外服务", "是否有对外服务", "有对外服务")),
 }
 ACCOUNT_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "platform": ("平台", ("平台类型", "所属平台")),
@@ -125,9 +129,23 @@ PLATFORM_SYNONYMS: dict[str, Platform] = {
     "其它": Platform.OTHER,
 }
 REGISTERED_VALUES: dict[str, bool] = {
-    "是": True, "y": True, "yes": True, "true": True, "1": True, "已备案": True,
-    "否": False, "n": False, "no": False, "false": False, "0": False, "未备案": False,
-}  # fmt: skip
+    "是": True,
+    "y": True,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "已备案": True,
+    "否": False,
+    "n": False,
+    "no": False,
+    "false": False,
+    "0": False,
+    "未备案": False,
+}
+SERVICES_VALUES: dict[str, bool] = {
+    "是": True, "有": True, "y": True, "yes": True, "true": True, "1": True,
+    "否": False, "无": False, "n": False, "no": False, "false": False, "0": False, "无对外服务": False,
+}  # fmt: skip  # fmt: skip
 
 MAX_LENGTHS: dict[str, int] = {
     "site_code": 10,
@@ -451,6 +469,13 @@ def _check_site(row: _RowCheck) -> SiteRecord | None:
         region_ = regions.for_site_code(site_code)
         division_code = region_.code if region_ is not None else None
 
+    has_services: bool | None = None  # not given: an existing site keeps what it had, a new one has services
+    raw_services = row.raw("has_services")
+    if raw_services:
+        has_services = SERVICES_VALUES.get(_value_key(raw_services))
+        if has_services is None:
+            row.error("has_services", raw_services, "对外服务应填“是”或“否”（留空表示有对外服务）")
+
     if row.errors:
         return None
     assert site_code and name and url and sponsor and region and category and status
@@ -465,6 +490,7 @@ def _check_site(row: _RowCheck) -> SiteRecord | None:
         icp=filings["icp"],
         psb=filings["psb"],
         division_code=division_code,
+        has_services=has_services,
     )
 
 
@@ -556,7 +582,7 @@ def site_rows(records: Iterable[SiteRecord]) -> Iterator[list[str]]:
     for r in records:
         yield [
             r.site_code, r.name, r.url, r.sponsor, r.region, r.category.value, r.status.value,
-            r.icp or "", r.psb or "", r.division_code or "",
+            r.icp or "", r.psb or "", r.division_code or "", {None: "", True: "是", False: "否"}[r.has_services],
         ]  # fmt: skip
 
 

@@ -100,12 +100,14 @@ def overrides_for(store: Store, site_code: str) -> dict[str, Override]:
 
 
 def expected_of(site: Site) -> Expected:
-    return Expected(site.site_code, site.name, site.unit.name, site.icp, site.psb)
+    return Expected(
+        site.site_code, site.name, site.unit.name, site.icp, site.psb, site.has_services is not False
+    )
 
 
 def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
     findings = run_checks(model, profile, as_of)
-    return findings, score_site(findings, profile)
+    return findings, score_site(findings, profile, has_services=model.expected.has_services)
 
 
 def save_result(
@@ -117,6 +119,7 @@ def save_result(
             site_id=site_id,
             site_code=model.expected.site_code,
             verdict=score.verdict,
+            has_services=model.expected.has_services,
             score=score.score,
             part2=score.part2,
             part3=score.part3,

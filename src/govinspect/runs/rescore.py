@@ -1,21 +1,23 @@
 """Re-score a stored run under another profile or ``as_of``, without crawling again.
 
 Every result stores the site model it was judged on; the checks and scoring are pure functions of (model, profile,
-as_of), so a new run can be derived from an old one: same crawl, today's column corrections, new verdicts.
+as_of), so a new run can be derived from an old one: same crawl, today's registry and column corrections, new
+verdicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 
 from govinspect.config import Settings
+from govinspect.extract.model import Expected
 from govinspect.runs.columns import apply_overrides
 from govinspect.runs.contract import SiteOutcome
-from govinspect.runs.inspect import InspectionResult, judge, overrides_for, save_result
+from govinspect.runs.inspect import InspectionResult, expected_of, judge, overrides_for, save_result
 from govinspect.runs.serialize import model_from_dict
 from govinspect.scoring.profile import Profile, load_profile
 from govinspect.store import Store
@@ -51,7 +53,7 @@ def rescore_run(
         profile_name = profile or source.profile
         when = as_of or source.as_of
         stored = [
-            (r.site_id, r.site_code, r.site.name, r.site.url, r.model)
+            (r.site_id, r.site_code, r.site.name, r.site.url, r.model, expected_of(r.site))
             for r in session.scalars(
                 select(SiteResult).where(SiteResult.run_id == run_id).order_by(SiteResult.site_code)
             )
@@ -87,19 +89,20 @@ def rescore_run(
 
 def _judge_all(
     store: Store,
-    stored: list[tuple[int, str, str, str, dict]],
+    stored: list[tuple[int, str, str, str, dict, Expected]],
     run_id: int,
     profile: Profile,
     as_of: date,
     progress: Callable[[int, int], None] | None,
 ) -> list[SiteOutcome]:
     outcomes = []
-    for number, (site_id, code, name, url, data) in enumerate(stored, 1):
+    for number, (site_id, code, name, url, data, expected) in enumerate(stored, 1):
         try:
             model = model_from_dict(data)
         except (ValueError, KeyError, TypeError) as exc:
             raise RescoreError(f"网站 {code} 的存储结果无法读取（{exc}），请重新检查该网站") from exc
-        model = apply_overrides(model, overrides_for(store, code))
+        # Today's registry (a corrected ICP number, say, or 对外服务) and today's column corrections apply.
+        model = apply_overrides(replace(model, expected=expected), overrides_for(store, code))
         findings, score = judge(model, profile, as_of)
         save_result(store, run_id, site_id, model, findings, score)
         outcomes.append(SiteOutcome(code, name, url, findings, score))
