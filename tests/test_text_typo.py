@@ -130,3 +130,38 @@ def test_model_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_non_han_text_and_empty_input() -> None:
     assert typo.find_typos("") == []
     assert typo.find_typos("ICP 05085446 http://www.gov.cn/ 2020-03-31") == []
+
+
+def test_confusables_agree_with_pairwise_confusion() -> None:
+    """The indexed confusion sets give exactly what comparing every pair of characters would."""
+    from govinspect.text.confusion import confusables
+
+    chars = sorted(word_index().chars)
+    for wrong in "未己登局呆很湖形连制正斤":
+        expected = {r: k for r in chars if (k := confusion_kind(wrong, r)) is not None}
+        assert confusables(wrong) == expected, wrong
+
+
+@needs_lm
+@pytest.mark.parametrize(
+    ("text", "wrong", "right"),
+    [
+        # Real-word errors: the typo sits inside a word jieba knows (互连, 配制, 正策 segment as words or parts).
+        ("加快发展工业互连网，推动制造业转型升级。", "连", "联"),
+        ("发挥市场在资源配制中的决定性作用。", "制", "置"),
+        ("完善相关法规正策体系。", "正", "政"),
+    ],
+)
+def test_typo_inside_dictionary_word(text: str, wrong: str, right: str) -> None:
+    hits = [f for f in typo.find_typos(text) if f.text == wrong]
+    assert hits and hits[0].suggestion == right
+
+
+@needs_lm
+def test_token_scores_sum_to_sentence_score() -> None:
+    lm = lm_module.load_lm()
+    assert lm is not None
+    tokens = ["国务院", "办公厅", "关于", "印发", "通知"]
+    scores = lm.token_scores(tokens)
+    assert len(scores) == len(tokens) + 1  # and the end of the sentence
+    assert sum(scores) == pytest.approx(lm.score(tokens), abs=1e-3)

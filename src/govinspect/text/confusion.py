@@ -36,7 +36,7 @@ MIN_WORD_FREQ = 3
 PROPER_TAGS = frozenset({"nr", "nr1", "nr2", "nrf", "nrfg", "nrt", "ns", "nsf", "nz", "x", "eng"})
 # Whole-word homophones (征收 typed as 正手 by a pinyin input method) are looked up for words this common.
 MIN_HOMOPHONE_FREQ = 10
-_INDEX_VERSION = 6
+_INDEX_VERSION = 7
 MASK = "\x00"
 
 
@@ -115,26 +115,92 @@ def _read_rime_codes(name: str) -> dict[str, tuple[str, ...]]:
     return {ch: tuple(v) for ch, v in codes.items()}
 
 
+def _deletions(code: str) -> set[str]:
+    return {code[:i] + code[i + 1 :] for i in range(len(code))}
+
+
+def _shape_keys(cangjie: tuple[str, ...], strokes: tuple[str, ...], probe: bool) -> set[str]:
+    """Keys under which two characters that ``_Shapes.similar`` may call alike meet (a superset: every pair it
+    accepts shares a key; pairs that merely share one are checked by ``similar``). Symmetric deletion for one edit;
+    the Cangjie tail rule is keyed by tail and length, and a probe looks at the neighbouring lengths too."""
+    keys: set[str] = set()
+    for x in cangjie:
+        if len(x) >= 2:
+            keys.add("c" + x)
+            keys.update("c" + d for d in _deletions(x))
+        if len(x) >= 3:
+            lengths = range(max(3, len(x) - 1), len(x) + 2) if probe else (len(x),)
+            keys.update(f"t{n}{x[-2:]}" for n in lengths)
+    for x in strokes:
+        if len(x) >= 3:
+            keys.add("k" + x)
+            keys.update("k" + d for d in _deletions(x))
+    return keys
+
+
 class _Shapes:
-    """Stroke and Cangjie codes, read once on first use (they are only needed for a few candidate pairs)."""
+    """Stroke and Cangjie codes and the shape-neighbour index of the characters corrections may use, read once
+    on first use and kept in a cache file (reading the two tables costs about half a second)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._strokes: dict[str, tuple[str, ...]] | None = None
         self._cangjie: dict[str, tuple[str, ...]] | None = None
+        self._index: dict[str, str] = {}
+
+    def _cache_file(self) -> Path | None:
+        stats = []
+        for name in ("cangjie5.dict.yaml", "stroke.dict.yaml"):
+            try:
+                st = (RIME_DIR / name).stat()
+            except OSError:
+                return None
+            stats.append(f"{st.st_size}-{int(st.st_mtime)}")
+        base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
+        return (
+            base / f"govinspect-typo-shapes-v{_INDEX_VERSION}-{'-'.join(stats)}-{_word_cache_key()}.marshal"
+        )
 
     def _load(self) -> None:
         if self._strokes is not None:
             return
         with self._lock:
-            if self._strokes is None:
-                self._cangjie = _read_rime_codes("cangjie5.dict.yaml")
-                self._strokes = _read_rime_codes("stroke.dict.yaml")
+            if self._strokes is not None:
+                return
+            cache = self._cache_file()
+            data = None
+            if cache is not None:
+                try:
+                    with cache.open("rb") as f:
+                        data = marshal.load(f)
+                except (OSError, EOFError, ValueError, TypeError):
+                    data = None
+            if data is None:
+                cangjie = _read_rime_codes("cangjie5.dict.yaml")
+                strokes = _read_rime_codes("stroke.dict.yaml")
+                index: dict[str, str] = {}
+                for ch in sorted(word_index().chars):
+                    for key in _shape_keys(cangjie.get(ch, ()), strokes.get(ch, ()), probe=False):
+                        index[key] = index.get(key, "") + ch
+                data = (cangjie, strokes, index)
+                if cache is not None and (cangjie or strokes):
+                    _dump(cache, data)
+            self._cangjie, self._strokes, self._index = data
 
     @property
     def available(self) -> bool:
         self._load()
         return bool(self._strokes or self._cangjie)
+
+    def neighbours(self, ch: str) -> set[str]:
+        """Characters corrections may use that share a shape key with ``ch`` (a superset of the similar ones)."""
+        self._load()
+        assert self._strokes is not None and self._cangjie is not None
+        index = self._index
+        out: set[str] = set()
+        for key in _shape_keys(self._cangjie.get(ch, ()), self._strokes.get(ch, ()), probe=True):
+            out.update(index.get(key, ""))
+        return out
 
     def similar(self, a: str, b: str) -> bool:
         self._load()
@@ -185,6 +251,48 @@ def confusion_kind(wrong: str, right: str) -> str | None:
     return None
 
 
+_SYLLABLES: dict[str, str] = {}
+_SYLLABLES_LOCK = threading.Lock()
+
+
+def _by_syllable() -> dict[str, str]:
+    """Toneless syllable -> the characters corrections may use that read so (first two readings)."""
+    if not _SYLLABLES:
+        with _SYLLABLES_LOCK:
+            if not _SYLLABLES:
+                out: dict[str, str] = {}
+                for ch in sorted(word_index().chars):
+                    for s in pinyins(ch)[1]:
+                        out[s] = out.get(s, "") + ch
+                _SYLLABLES.update(out)
+    return _SYLLABLES
+
+
+@lru_cache(maxsize=65536)
+def confusables(wrong: str) -> dict[str, str]:
+    """Every character a correction may use (one in a dictionary word of the index) that ``wrong`` is
+    confusable with -> its ``confusion_kind``. Computed once per character from the syllable and shape indexes,
+    so the checker never compares characters pair by pair."""
+    syllables = _by_syllable()
+    toned, toneless = pinyins(wrong)
+    out: dict[str, str] = {}
+    # The same order of preference as confusion_kind: pinyin, tone, shape, fuzzy.
+    for s in toneless:
+        for right in syllables.get(s, ""):
+            if right != wrong:
+                out[right] = "pinyin" if toned & pinyins(right)[0] else out.get(right, "tone")
+    if _SHAPES.available:
+        for right in _SHAPES.neighbours(wrong):
+            if right != wrong and right not in out and _SHAPES.similar(wrong, right):
+                out[right] = "shape"
+    for s in toneless:
+        for f in _fuzzy(s):
+            for right in syllables.get(f, ""):
+                if right != wrong and right not in out:
+                    out[right] = "fuzzy"
+    return out
+
+
 @lru_cache(maxsize=131072)
 def pinyin_keys(word: str) -> tuple[str, ...]:
     """Toneless pinyin of a word as pypinyin reads it (phrase-aware: 银行 yin hang), then with each character's
@@ -210,6 +318,7 @@ class WordIndex:
     masked: dict[str, str]
     homophones: dict[str, str]  # toneless pinyin ("zheng shou") -> words spelt so, joined by "|"
     tokenizer: jieba.Tokenizer  # jieba's segmenter on the same counts (its own start-up is not paid twice)
+    chars: frozenset[str]  # the characters of the masked index: every character a correction may put in
 
     def fill(self, key: str) -> str:
         return self.masked.get(key, "")
@@ -219,10 +328,26 @@ def _jieba_dict_path() -> Path:
     return Path(jieba.__file__).parent / "dict.txt"
 
 
+def _word_cache_key() -> str:
+    st = _jieba_dict_path().stat()
+    return f"{st.st_size}-{int(st.st_mtime)}"
+
+
 def _cache_path(src: Path) -> Path:
     st = src.stat()
     base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
     return base / f"govinspect-typo-words-v{_INDEX_VERSION}-{st.st_size}-{int(st.st_mtime)}.marshal"
+
+
+def _dump(path: Path, data: object) -> None:
+    """Write a cache file atomically; a cache that cannot be written is rebuilt next time."""
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            marshal.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _iter_dict(path: Path) -> Iterator[tuple[str, int, str]]:
@@ -233,7 +358,7 @@ def _iter_dict(path: Path) -> Iterator[tuple[str, int, str]]:
                 yield parts[0], int(parts[1]), parts[2] if len(parts) > 2 else ""
 
 
-def _build(path: Path) -> tuple[dict[str, int], int, list[str], dict[str, str], dict[str, str]]:
+def _build(path: Path) -> tuple[dict[str, int], int, list[str], dict[str, str], dict[str, str], str]:
     freq: dict[str, int] = {}
     total = 0
     proper: list[str] = []
@@ -257,7 +382,8 @@ def _build(path: Path) -> tuple[dict[str, int], int, list[str], dict[str, str], 
             for key in pinyin_keys(word)[:1]:
                 old = homophones.get(key)
                 homophones[key] = f"{old}|{word}" if old else word
-    return freq, total, proper, masked, homophones
+    chars = "".join(sorted(set("".join(masked.values()))))
+    return freq, total, proper, masked, homophones, chars
 
 
 _WORDS: WordIndex | None = None
@@ -281,17 +407,16 @@ def word_index() -> WordIndex:
                 data = None
             if data is None:
                 data = _build(src)
-                try:
-                    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-                    with tmp.open("wb") as f:
-                        marshal.dump(data, f)
-                    os.replace(tmp, cache)
-                except OSError:
-                    pass
-            freq, total, proper, masked, homophones = data
+                _dump(cache, data)
+            freq, total, proper, masked, homophones, chars = data
             tokenizer = jieba.Tokenizer(str(src))
             tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
             _WORDS = WordIndex(
-                freq=freq, proper=frozenset(proper), masked=masked, homophones=homophones, tokenizer=tokenizer
+                freq=freq,
+                proper=frozenset(proper),
+                masked=masked,
+                homophones=homophones,
+                tokenizer=tokenizer,
+                chars=frozenset(chars),
             )
     return _WORDS

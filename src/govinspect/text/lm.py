@@ -57,6 +57,20 @@ class WordLM:
         """log10 probability of the tokens (re-split to the model's vocabulary)."""
         return self._model.score(" ".join(self.pieces(tokens)), bos=bos, eos=eos)
 
+    def token_scores(self, tokens: Sequence[str], bos: bool = True, eos: bool = True) -> list[float]:
+        """log10 probability of each token given the ones before it (its pieces summed), then that of the end of
+        the sentence when ``eos``: where a text reads badly, for choosing what is worth correcting."""
+        counts = [len(self._pieces(t)) for t in tokens]
+        scores = [s for s, _, _ in self._model.full_scores(" ".join(self.pieces(tokens)), bos=bos, eos=eos)]
+        out: list[float] = []
+        i = 0
+        for n in counts:
+            out.append(sum(scores[i : i + n]))
+            i += n
+        if eos:
+            out.append(scores[-1])
+        return out
+
     def __contains__(self, word: str) -> bool:
         return word in self._model
 
