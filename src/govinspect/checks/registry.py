@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from govinspect.checks.availability import check_down_at_check
+from govinspect.checks.content import check_content
 from govinspect.checks.finding import Finding
 from govinspect.checks.footer import check_footer
 from govinspect.checks.freshness import check_column_blank, check_column_stale, check_homepage_stale
@@ -24,6 +25,7 @@ WEBSITE_CHECKS: tuple[Check, ...] = (
     check_links,
     check_footer,
     check_meta,
+    check_content,
 )
 
 

@@ -22,6 +22,7 @@ from govinspect.extract.model import Expected, SiteModel
 from govinspect.fetch.browser import BrowserOptions, BrowserSession, find_chromium, unavailable_reason
 from govinspect.fetch.crawl import CrawlOptions, CrawlProgress, CrawlTarget, crawl
 from govinspect.fetch.linkcheck import LinkCheckOptions, check_links
+from govinspect.runs.content_step import scan_site
 from govinspect.runs.contract import SiteOutcome
 from govinspect.runs.evidence import ScreenshotReport, screenshot_vetoes
 from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
@@ -33,6 +34,7 @@ from govinspect.store import Store
 from govinspect.store.models import Site, utcnow
 from govinspect.store.results import ColumnOverride, FindingRow, Run, SiteResult
 from govinspect.store.snapshots import SnapshotStore
+from govinspect.text.check import typo_unavailable_reason
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class InspectOptions:
     max_render_pages: int = 20  # per site
     max_screenshots: int = 3  # pages per site
     chromium: str = "/usr/bin/chromium"
+    text_checks: bool = (
+        True  # wording, typos, personal data, hidden links on every page (runs/content_step.py)
+    )
 
 
 @dataclass
@@ -215,6 +220,8 @@ def inspect_sites(
             extraction = SiteExtraction.read(expected_of(site), site.url, stored, profile, options.as_of)
             verified = check_links(extraction.link_targets(options.max_external_links), links)
             model = extraction.model(verified, overrides_for(store, site.site_code))
+            if options.text_checks:
+                model = replace(model, content=scan_site(extraction, site.region))
             findings, score = judge(model, profile, options.as_of)
             if options.screenshots and chromium is not None:
                 findings = screenshot_vetoes(
@@ -235,6 +242,8 @@ def inspect_sites(
         browser.close()
 
     notes = [n for n in dict.fromkeys((rendering.note, shots.note)) if n]
+    if options.text_checks and (reason := typo_unavailable_reason()):
+        notes.append(f"错别字检查不可用（{reason}），其余文字检查照常进行")
     with store.session() as session:
         run = session.get(Run, run_id)
         assert run is not None
