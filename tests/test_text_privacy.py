@@ -41,3 +41,26 @@ def test_bank_card_luhn() -> None:
     bad = card[:-1] + str((int(card[-1]) + 1) % 10)
     assert find_privacy_leaks(f"收款账号：{bad}") == []
     assert find_privacy_leaks(f"统一社会信用代码：{card}") == []
+
+
+def test_a_citizens_own_number_in_a_message_is_a_deduction() -> None:
+    message = "您好！联系手机13988447772，我想反映学校周边交通拥堵的情况，希望有关部门尽快处理。"
+    assert [(f.severity, f.text) for f in find_privacy_leaks(message)] == [("deduction", "139****7772")]
+    for own in (
+        "本人联系电话13912345678，请回复",
+        "我家住在幸福小区，联系电话13912345678",
+        "手机号：13912345678",
+    ):
+        assert [f.severity for f in find_privacy_leaks(own)] == ["deduction"], own
+
+
+def test_a_units_contact_line_stays_a_notice() -> None:
+    for line in (
+        "联系人：王科长，联系手机：13912345678。",
+        "咨询电话：13912345678（工作日上午9:00-12:00）",
+        "如有疑问请联系我们，联系电话13912345678",
+        "我局联系电话：13912345678",
+        "您好，您反映的问题已转交，请联系工作人员，联系电话13912345678",
+    ):
+        assert [f.severity for f in find_privacy_leaks(line)] == ["notice"], line
+    assert find_privacy_leaks("您好！我想反映，联系电话13912345678", official_numbers=["13912345678"]) == []

@@ -120,3 +120,41 @@ def test_shipped_lexicon_records_its_sources() -> None:
     lexicon = load_lexicon()
     assert lexicon.version >= 1 and lexicon.sources and lexicon.correct_as_of.year >= 2024
     assert "广西壮族自治区" in lexicon.divisions
+
+
+def test_numbered_formulation_with_any_changed_character() -> None:
+    day = date(2020, 3, 1)
+    listed = "做好防汛工作，是增强“四个意识”、坚定“四个自信”、做到“两个拥护”的具体体现"
+    found = serious(listed, day)
+    assert [(f.text, f.suggestion, f.evidence["edit"]) for f in found] == [
+        ("两个拥护", "两个维护", "changed")
+    ]
+    assert [f.suggestion for f in serious("坚决做到“两个拥护”", day)] == ["两个维护"]  # its usual verb
+    assert [f.suggestion for f in serious("增强四个意识、坚定四个自信、做到两个拥护", day)] == ["两个维护"]
+    assert [f.suggestion for f in serious("深刻领悟“两个确认”的决定性意义", day)] == ["两个确立"]
+    missing = serious("增强“四个意识”、做到“两个维”", day)
+    assert [(f.suggestion, f.evidence["edit"]) for f in missing] == [("两个维护", "missing")]
+    extra = serious("坚定“四个自身信”", day)
+    assert [(f.suggestion, f.evidence["edit"]) for f in extra] == [("四个自信", "extra")]
+
+
+def test_ordinary_numbered_phrases_never_fire() -> None:
+    for text in (
+        "两个月内完成整改，分两个阶段、三个方面、四个环节推进。",
+        "从四个方面推进“四个全面”战略布局，抓好“四个方面”工作。",
+        "增强“四个意识”、坚定“四个自信”、做到“两个维护”、落实“两个责任”。",
+        "做到“两个确保”，坚持“两个毫不动摇”，践行“四个自我”。",
+        "“两个拥护”",  # quoted alone, no verb and no other formulation: not enough evidence
+        "开展“两个一百天”攻坚行动",
+        "坚定“四个自信”、“三个自信”的提法",
+    ):
+        assert serious(text, date(2020, 3, 1)) == [], text
+
+
+def test_profanity_is_a_sensitive_notice() -> None:
+    found = find_serious_errors("这些他妈的到底管不管？狗官！", as_of=D2024)
+    assert [(f.check, f.severity, f.text) for f in found] == [
+        ("content.sensitive", "notice", "他妈的"),
+        ("content.sensitive", "notice", "狗官"),
+    ]
+    assert find_serious_errors("妈妈的关怀，奶奶的生日", as_of=D2024) == []

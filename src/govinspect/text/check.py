@@ -1,6 +1,7 @@
 """One entry point for the Chinese text checks of a plain text: ``check_text``.
 
-It runs the lexicon matcher (serious errors, sensitive wording), the personal-data check and, unless told
+It runs the lexicon matcher (serious errors, sensitive wording), the personal-data check, the check for
+illegal goods advertised in plain text (``content.illegal``) and, unless told
 not to, the typo checker of ``text/typo.py`` on everything outside the protected spans. The typo checker is
 imported lazily: without it (or without its language model) the other checks still run.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from govinspect.text.finding import TextFinding
+from govinspect.text.hidden_links import find_illegal_text
 from govinspect.text.privacy import find_privacy_leaks
 from govinspect.text.protect import Whitelist, protected_spans
 from govinspect.text.serious import matcher
@@ -57,6 +59,7 @@ def check_text(
     """
     findings, spans = matcher().analyse(text, as_of)
     findings.extend(find_privacy_leaks(text, official_numbers=official_numbers, as_of=as_of))
+    findings.extend(find_illegal_text(text))
     if typos and (finder := typo_finder()) is not None:
         protected = protected_spans(text, whitelist=whitelist, lexicon_spans=spans)
         flagged = [(f.start, f.end) for f in findings if f.severity == "veto"]

@@ -2,15 +2,20 @@
 
 These are vetoes, so a veto needs two independent signs: a hidden anchor (or an injected block) *and* a
 gambling/pornography term or a non-government target; a referrer-based redirect to a non-government host; a
-script that writes a hidden block of outside links. One sign alone is a ``notice`` for a person to confirm:
-hidden drop-down menus and tab panels are everyday markup on government portals.
+script that writes a hidden block of outside links; an invisible frame (zero size, or hidden by its own style)
+loading a page from an outside host; ``eval`` of encoded code that loads an outside script or frame. One sign
+alone is a ``notice`` for a person to confirm: hidden drop-down menus and tab panels are everyday markup on
+government portals. ``find_illegal_text`` reads plain text: illegal goods advertised with a sales word and a
+contact channel (a spam message published on a board).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
+import ahocorasick
 import lxml.html
 from lxml import etree
 
@@ -62,6 +67,102 @@ SPAM_TERMS = (
     "porn",
 )
 _SPAM = re.compile("|".join(re.escape(t) for t in SPAM_TERMS), re.I)
+# Illegal goods and services as advertised in spam posts: weapons, drugs, forged documents and invoices,
+# spy gear, exam cheating, personal-data trading, sex services. Never words a page uses for lawful business
+# (办证, 代办, 刻章, 上门服务 are services that government sites list themselves).
+ILLEGAL_TERMS = (
+    "仿真枪",
+    "枪支",
+    "气枪",
+    "猎枪",
+    "手枪",
+    "步枪",
+    "钢珠枪",
+    "麻醉枪",
+    "弹药",
+    "雷管",
+    "炸药",
+    "弓弩",
+    "管制刀具",
+    "冰毒",
+    "海洛因",
+    "摇头丸",
+    "K粉",
+    "氯胺酮",
+    "麻古",
+    "迷药",
+    "迷幻药",
+    "听话水",
+    "催情药",
+    "春药",
+    "蒙汗药",
+    "三唑仑",
+    "假证",
+    "假文凭",
+    "假学历",
+    "假毕业证",
+    "假发票",
+    "伪造证件",
+    "窃听器",
+    "针孔摄像",
+    "偷拍器材",
+    "作弊器",
+    "代考",
+    "替考",
+    "开房记录",
+    "伪基站",
+    "短信群发器",
+    "信用卡套现",
+    "赌球",
+    "网赌",
+    "赌博机",
+    "老虎机",
+    "私彩",
+    "六合彩",
+    "小姐上门",
+    "援交",
+    "一夜情",
+    "黄片",
+    *SPAM_TERMS,
+)
+
+
+@cache
+def _illegal_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for term in {t.lower() for t in ILLEGAL_TERMS}:
+        automaton.add_word(term, len(term))
+    automaton.make_automaton()
+    return automaton
+
+
+def _illegal_terms(text: str) -> list[tuple[int, int]]:
+    """Spans of illegal-goods terms, longest first where they overlap (one pass, case-insensitive)."""
+    found = sorted(
+        ((end + 1 - n, end + 1) for end, n in _illegal_automaton().iter(text.lower())),
+        key=lambda span: (span[0], -span[1]),
+    )
+    out: list[tuple[int, int]] = []
+    for start, stop in found:
+        if not out or start >= out[-1][1]:
+            out.append((start, stop))
+    return out
+
+
+_SALE = re.compile(
+    r"出售|销售|出卖|售卖|批发|零售|转让|低价|特价|价格优惠|包邮|货到付款|保真|招代理|高价回收|收购|专业办理"
+)
+_CHANNEL = re.compile(
+    r"(?:QQ|qq|扣扣|Q号)\s*(?:号|群)?\s*[:：]?\s*\d{5,11}|(?:微信|薇信|威信|V信|VX|vx|wx|WX)\s*(?:号)?\s*[:：]?\s*"
+    r"[A-Za-z0-9_-]{5,}|加\s*[VvＶｖ微]|货到付款|(?:电话|手机|热线|联系)\s*[:：]?\s*1[3-9]\d{9}|"
+    r"(?:TG|Telegram|飞机号)\s*[:：@]"
+)
+# Wording of reports on law enforcement, warnings and rules: the same terms there are lawful text.
+_LAW_FRAME = re.compile(
+    r"打击|查处|查获|破获|抓获|缴获|收缴|侦破|涉嫌|犯罪|违法|非法|严禁|禁止|不得|举报|警方|公安|民警|派出所|警惕|谨防|"
+    r"提醒|诈骗|骗局|判处|判决|案件|整治|专项|切勿|不要|法律|条例|规定|办法|管理|安全|风险|危害|治理|排查|监管|"
+    r"有人|发现|反映|投诉|有关部门|相关部门|比赛|射击|运动员"
+)
 _GOV_HOST = re.compile(r"(^|\.)(gov\.cn|政务|gov|mil\.cn)$|\.gov\.[a-z]{2}$", re.I)
 # Third-party scripts government sites commonly load: analytics, accessibility, CDNs.
 _KNOWN_SCRIPT_HOSTS = re.compile(
@@ -69,7 +170,9 @@ _KNOWN_SCRIPT_HOSTS = re.compile(
     r"staticfile\.org|cdnjs\.cloudflare\.com|jsdelivr\.net|unpkg\.com|conac\.cn|ucap\.com\.cn|"
     r"gov\.cn|govcn\.cn|cyberpolice\.cn|beian\.gov\.cn|sogou\.com|so\.com|weibo\.com|sina\.com\.cn|"
     r"people\.com\.cn|people\.cn|xinhuanet\.com|cctv\.com|hanweb\.com|trs\.com\.cn|trs\.cn|kaipuyun\.cn|"
-    r"webterren\.com|baidustatic\.com|bshare\.cn|hubpd\.com)$",
+    r"webterren\.com|baidustatic\.com|bshare\.cn|hubpd\.com|bdimg\.com|jiathis\.com|"
+    r"googletagmanager\.com|google-analytics\.com|doubleclick\.net|amap\.com|autonavi\.com|51yes\.com|"
+    r"youku\.com|iqiyi\.com|bilibili\.com|weixin\.qq\.com)$",
     re.I,
 )
 _HIDDEN_STYLE = re.compile(
@@ -249,8 +352,125 @@ def find_html_threats(html: str, *, page_url: str = "", own_hosts: tuple[str, ..
                 )
             )
     findings.extend(_scripts(doc, html, own))
+    findings.extend(_iframes(doc, html, page_url, own, classes, ids))
     findings.extend(_injected_text(doc, classes, ids))
     return findings
+
+
+def _base_domain(host: str) -> str:
+    """The registrable part of ``host`` (www.jiangxi.gov.cn → jiangxi.gov.cn, a.b.com.cn → b.com.cn)."""
+    if _IP.match(host):
+        return host
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in ("com", "net", "org", "gov", "edu", "ac") and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _outside_host(host: str, own: tuple[str, ...]) -> bool:
+    """A host that is neither government, nor the site's own (or its registrable domain), nor a well-known
+    service that government pages embed."""
+    if not host or is_government_host(host, own_hosts=own) or _KNOWN_SCRIPT_HOSTS.search(host):
+        return False
+    return _base_domain(host) not in {_base_domain(h) for h in own}
+
+
+def _pixels(value: str | None) -> int | None:
+    m = re.fullmatch(r"\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*", value or "")
+    return int(m.group(1)) if m else None
+
+
+def _zero_size(frame: etree._Element) -> str | None:
+    style = frame.get("style") or ""
+    sizes = []
+    for name in ("width", "height"):
+        value = _pixels(frame.get(name))
+        if (
+            m := re.search(rf"(?:^|[;\s]){name}\s*:\s*([\d.]+\s*(?:px)?)\s*(?:;|$)", style, re.I)
+        ) is not None:
+            value = _pixels(m.group(1))
+        sizes.append(value)
+    width, height = sizes
+    if (width is not None and width == 0) or (height is not None and height == 0):
+        return f"width={width} height={height}"
+    if width is not None and height is not None and width <= 1 and height <= 1:
+        return f"width={width} height={height}"
+    return None
+
+
+_RAW_IFRAME = re.compile(r"<i?frame\b[^>]*>", re.I)
+
+
+def _iframes(
+    doc: etree._Element, html: str, page_url: str, own: tuple[str, ...], classes: set[str], ids: set[str]
+) -> list[TextFinding]:
+    """Invisible frames loading an outside page: the classic 挂马 (zero size or display:none).
+
+    Two signs make the veto: the frame is invisible to a reader, and its page is on a host that is not
+    government, not the site's own and not a well-known embedded service. A frame tag outside the document
+    (after ``</html>``) loading an outside host is a veto even when visible.
+    """
+    out: list[TextFinding] = []
+    frames = [(f, False) for f in doc.iter("iframe", "frame")]
+    lower = html.lower()
+    opening, closing = lower.find("<html"), lower.rfind("</html>")
+    raw = []
+    if opening > 0:
+        raw += _RAW_IFRAME.findall(html, 0, opening)
+    if closing >= 0:
+        raw += _RAW_IFRAME.findall(html, closing)
+    for tag in raw:
+        try:
+            frames.append((lxml.html.fragment_fromstring(tag.rstrip("/>") + "></iframe>"), True))
+        except (etree.ParserError, ValueError):
+            continue
+    seen: set[str] = set()
+    for frame, outside_document in frames:
+        src = (frame.get("src") or "").strip()
+        if not src or src.lower().startswith(("about:", "javascript:", "data:", "#")) or src in seen:
+            continue
+        target = urljoin(page_url, src) if page_url else ("http:" + src if src.startswith("//") else src)
+        host = _host(target)
+        if not _outside_host(host, own):
+            continue
+        severity = "veto"
+        why = _zero_size(frame) or _frame_hidden(frame)
+        if why is None and not outside_document:
+            # Inside a hidden block only: an inactive tab panel with an embedded video looks the same.
+            why = _hiding(frame, classes, ids)
+            severity = "notice"
+            if why is None:
+                continue
+        seen.add(src)
+        reason = why or "框架位于页面结构之外"
+        out.append(
+            _finding(
+                "security.malicious_script",
+                severity,
+                src,
+                f"页面含隐藏的外部框架（典型的挂马手法）：加载 {host} 的页面，隐藏方式：{reason}"
+                + ("" if severity == "veto" else "，请人工确认"),
+                {"pattern": "hidden_iframe", "src": src, "target": target, "host": host, "hidden_by": reason},
+            )
+        )
+    return out
+
+
+_OFF_SCREEN = re.compile(r"(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\s*\d{3,}", re.I)
+
+
+def _frame_hidden(frame: etree._Element) -> str | None:
+    """The frame itself hidden by its own style, or pushed off-screen by an ancestor (not tab-panel markup)."""
+    style = frame.get("style") or ""
+    if _HIDDEN_STYLE.search(style):
+        return f'<{frame.tag} style="{style.strip()[:80]}">'
+    node = frame.getparent()
+    while node is not None and isinstance(node.tag, str):
+        style = node.get("style") or ""
+        if _OFF_SCREEN.search(style):
+            return f'<{node.tag} style="{style.strip()[:80]}">'
+        node = node.getparent()
+    return None
 
 
 def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextFinding]:
@@ -296,6 +516,8 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
                         {"pattern": "document_write_hidden", "hosts": sorted(set(outside))},
                     )
                 )
+        if code and (found := _obfuscated_loader(code, own)) is not None:
+            out.append(found)
         if src.lower().startswith(("http://", "https://", "//")):
             host = _host(src if not src.startswith("//") else "http:" + src)
             if not host or is_government_host(host, own_hosts=own) or _KNOWN_SCRIPT_HOSTS.search(host):
@@ -318,6 +540,74 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
                     )
                 )
     return out
+
+
+_EVAL = re.compile(r"\beval\s*\(|\[\s*[\"']eval[\"']\s*\]|\bnew\s+Function\s*\(")
+_UNESCAPE = re.compile(r"\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s*([\"'])(.*?)\1\s*\)", re.S)
+_CHAR_CODES = re.compile(r"String\.fromCharCode\s*\(\s*([\d\s,]+?)\s*\)")
+_ATOB = re.compile(r"\batob\s*\(\s*([\"'])([A-Za-z0-9+/=]{8,})\1\s*\)")
+_JS_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|%u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})")
+_LOADS = re.compile(
+    r"document\.write|createElement\s*\(\s*[\"'](?:script|iframe)|<\s*(?:script|iframe)|\.src\s*=|location",
+    re.I,
+)
+_ANY_URL_HOST = re.compile(
+    r"(?:https?:|[\"'(=]\s*)//([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,}|\d{1,3}))(?=[:/\"'?\s]|$)", re.I
+)
+
+
+def _js_unescape(value: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        code = next(g for g in m.groups() if g is not None)
+        return chr(int(code, 16))
+
+    return _JS_ESCAPE.sub(one, value)
+
+
+def _deobfuscate(code: str) -> str:
+    """The strings an obfuscated script hands to ``eval``: unescape/fromCharCode/atob/escape sequences."""
+    import base64
+
+    parts = [_js_unescape(m.group(2)) for m in _UNESCAPE.finditer(code)]
+    for m in _CHAR_CODES.finditer(code):
+        try:
+            parts.append("".join(chr(int(n)) for n in m.group(1).split(",") if n.strip()))
+        except (ValueError, OverflowError):
+            continue
+    for m in _ATOB.finditer(code):
+        try:
+            parts.append(base64.b64decode(m.group(2)).decode("utf-8", errors="replace"))
+        except ValueError:
+            continue
+    if "\\x" in code or "\\u" in code:
+        parts.append(_js_unescape(code))
+    return "\n".join(parts)
+
+
+def _obfuscated_loader(code: str, own: tuple[str, ...]) -> TextFinding | None:
+    """``eval`` of an encoded string that writes a script or frame from an outside host: a defacer's loader.
+
+    Veto when the decoded text loads something from a host that is not government, not the site's own and not
+    a well-known service; a notice when it writes or loads content but names no such host.
+    """
+    if not _EVAL.search(code):
+        return None
+    decoded = _deobfuscate(code)
+    if not decoded or not _LOADS.search(decoded):
+        return None
+    hosts = sorted({h.lower() for h in _ANY_URL_HOST.findall(decoded) if _outside_host(h.lower(), own)})
+    return _finding(
+        "security.malicious_script",
+        "veto" if hosts else "notice",
+        decoded[:200],
+        "页面脚本以 eval 执行编码后的代码"
+        + (
+            f"，加载外部域名 {', '.join(hosts)} 的内容（典型的挂马手法）"
+            if hosts
+            else "，写入页面内容，请人工确认"
+        ),
+        {"pattern": "obfuscated_loader", "hosts": hosts, "decoded": decoded[:300]},
+    )
 
 
 _RAW_SCRIPT = re.compile(r"<script\b[^>]*?(?:src\s*=\s*[\"']?([^\"'\s>]+)[^>]*)?>([\s\S]*?)</script>", re.I)
@@ -368,6 +658,55 @@ def _injected_text(doc: etree._Element, classes: set[str], ids: set[str]) -> lis
                 if why
                 else f"页面文字含疑似违法违规词语“{m.group(0)}”，请人工确认语境",
                 {"term": m.group(0), "hidden_by": why, "tag": element.tag},
+            )
+        )
+    return out
+
+
+def find_illegal_text(text: str) -> list[TextFinding]:
+    """Illegal goods or services advertised in visible text (a spam message published on a board).
+
+    A veto needs the advert's shape: an illegal-goods, gambling, pornography or forged-document term with a
+    sales word and a contact channel (QQ, 微信, 加V, 货到付款, a mobile number) in the same passage, and no
+    wording of law enforcement or warnings there. A term with only one of the two, and no such wording, is a
+    notice (a term alone is left to the HTML check's notices on spam brands); reports on crackdowns
+    (警方破获一起出售仿真枪案件) are not findings.
+    """
+    out: list[TextFinding] = []
+    last_end = -1
+    for term_start, term_end in _illegal_terms(text):
+        if term_start < last_end:
+            continue
+        a = max(text.rfind("\n", 0, term_start) + 1, term_start - 60)
+        b = text.find("\n", term_end)
+        b = min(b if b >= 0 else len(text), term_end + 80)
+        window = text[a:b]
+        if _LAW_FRAME.search(window):
+            continue
+        sale, channel = _SALE.search(window), _CHANNEL.search(window)
+        if not (sale or channel):
+            continue  # a term alone: spam brands are already notices on the HTML; other terms are ordinary
+        veto = bool(sale and channel)
+        last_end = b
+        term = text[term_start:term_end]
+        signs = [x.group(0) for x in (sale, channel) if x]
+        out.append(
+            TextFinding(
+                check="content.illegal",
+                start=a,
+                end=b,
+                text=window,
+                message=(
+                    f"页面文字含违法违规信息：“{term}”，并有销售用语和联系方式（{'、'.join(signs)}）"
+                    if veto
+                    else f"页面文字含疑似违法违规词语“{term}”（{'、'.join(signs)}），请人工确认语境"
+                ),
+                severity="veto" if veto else "notice",
+                evidence={
+                    "term": term,
+                    "sale": sale.group(0) if sale else None,
+                    "channel": channel.group(0) if channel else None,
+                },
             )
         )
     return out

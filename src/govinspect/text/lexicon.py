@@ -65,6 +65,7 @@ class Term:
     since: date | None = None
     numeral: bool = True  # a wrong numeral is an error (四个意识); False where numbers vary (三位一体)
     accept: tuple[str, ...] = ()  # near-miss forms that are correct wording too
+    context: tuple[str, ...] = ()  # words written just before a numbered formulation (增强“四个意识”)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class Renamed:
 class Sensitive:
     term: str
     advice: str
+    severity: Literal["notice", "deduction"] = "notice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,7 @@ def parse(data: dict[str, Any], *, with_divisions: bool = True) -> Lexicon:
                     since=_opt_date(entry.get("since"), str(entry["term"])),
                     numeral=bool(entry.get("numeral", True)),
                     accept=tuple(entry.get("accept") or ()),
+                    context=tuple(entry.get("context") or ()),
                 )
             )
         renamed = [
@@ -187,7 +190,12 @@ def parse(data: dict[str, Any], *, with_divisions: bool = True) -> Lexicon:
                 for r in provincial:
                     since = _date(r["since"], str(r["old"]))
                     renamed.append(Renamed(prefix + r["old"], since, prefix + r["new"]))
-        sensitive = tuple(Sensitive(str(s["term"]), str(s["advice"])) for s in data.get("sensitive") or [])
+        sensitive = []
+        for entry in data.get("sensitive") or []:
+            level = entry.get("severity", "notice")
+            if level not in ("notice", "deduction"):
+                raise LexiconError(f"敏感词 {entry.get('term')}：severity 应为 notice 或 deduction")
+            sensitive.append(Sensitive(str(entry["term"]), str(entry["advice"]), level))
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, LexiconError):
             raise
@@ -203,7 +211,7 @@ def parse(data: dict[str, Any], *, with_divisions: bool = True) -> Lexicon:
         terms=tuple(terms),
         valid=tuple(data.get("valid") or ()),
         renamed=tuple(renamed),
-        sensitive=sensitive,
+        sensitive=tuple(sensitive),
         shape_groups=tuple(data.get("shape_groups") or ()),
         divisions=current,
         all_division_names=every,

@@ -34,6 +34,19 @@ _PROVINCES = {
 _CONTACT = re.compile(
     r"(咨询|联系|服务|监督|投诉|举报|值班|办公|客服|热线|受理)[^。；\n]{0,8}(电话|热线|手机|方式)"
 )
+# A number stated as one's own (本人电话, 我的手机), read right before the number; and labels a person uses for
+# their own number (手机号：, 联系手机) that a unit's contact line seldom uses without naming 联系人 or an office.
+_PERSONAL_LABEL = re.compile(
+    r"(?:本人|我的|我(?![们局委市县区省办院校司部厅所站队镇乡村处科会中单])|个人|家属|户主|申请人|举报人|反映人|留言人|"
+    r"当事人|患者)[^。；！？\n]{0,6}$"
+)
+_OWN_NUMBER_LABEL = re.compile(r"(?:手机号码?|联系手机|身份证号?码?)\s*(?:是|为)?\s*[：:]?\s*$")
+# First-person wording of a citizen's message: a number in it is the writer's own, even when labelled 联系电话.
+_FIRST_PERSON = re.compile(r"本人|我(?![们局委市县区省办院校司部厅所站队镇乡村处科会中单])")
+# A unit's own published contacts: hotlines, offices, named contact persons, office hours.
+_UNIT_CONTACT = re.compile(
+    r"咨询|监督|投诉|举报|值班|办公|客服|热线|受理|服务|联系人|联系单位|工作人员|负责人|经办人|窗口|工作日|工作时间|上午|下午|科室|办公室|地址"
+)
 _NOT_CARD = re.compile(
     r"信用代码|机构代码|组织机构|登记号|备案号|文号|编号|订单号|批准号|许可证|证书号|标识码|流水号"
 )
@@ -77,6 +90,21 @@ def _before(text: str, start: int, width: int = 16) -> str:
     return text[max(0, start - width) : start]
 
 
+def _personal(text: str, start: int, stop: int) -> bool:
+    """Whether a labelled number is a person's own: an explicit personal label right before it, or a
+    citizen's first-person message around it with no sign of a unit's contact line."""
+    label = text[max(0, start - 12) : start]
+    cut = max(label.rfind(ch) for ch in "，,。；;！!？?\n")
+    if _PERSONAL_LABEL.search(label[cut + 1 :]):
+        return True
+    a = max(text.rfind("\n", 0, start) + 1, start - 60)
+    b = text.find("\n", stop)
+    b = min(b if b >= 0 else len(text), stop + 40)
+    if _UNIT_CONTACT.search(text[max(a, start - 30) : start]):
+        return False
+    return bool(_OWN_NUMBER_LABEL.search(label[cut + 1 :]) or _FIRST_PERSON.search(text[a:b]))
+
+
 def find_privacy_leaks(
     text: str, *, official_numbers: Iterable[str] = (), as_of: date | None = None
 ) -> list[TextFinding]:
@@ -104,7 +132,10 @@ def find_privacy_leaks(
         number = m.group(1) + m.group(3) + m.group(4)
         if number in official or any(a < m.end() and m.start() < b for a, b in taken):
             continue
-        labelled = bool(_CONTACT.search(_before(text, m.start(), 20)))
+        before = _before(text, m.start(), 20)
+        labelled = bool(_CONTACT.search(before))
+        if labelled and _personal(text, m.start(), m.end()):
+            labelled = False
         masked = mask(number, 3, 4)
         taken.append(m.span())
         findings.append(

@@ -32,6 +32,7 @@ _EDIT_NAMES = {
     "missing": "缺字",
     "extra": "多字",
     "numeral": "数字错误",
+    "changed": "改字",
 }
 _CATEGORY_NAMES = {
     "formulation": "规范表述",
@@ -46,6 +47,10 @@ _HISTORY = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 _NOT_A_NAME_AFTER = "门署分位件"  # 国土资源部门, 文化部署, 农业部分: ordinary wording, not the body
+_QUOTED = re.compile(r"[“\"「『‘]([一二三四五六七八九十两][^“”\"「」『』‘’\n]{1,7})[”\"」』’]")
+_OPEN_QUOTES = '“"「『‘'
+_CLOSE_QUOTES = '”"」』’'
+_LIST_GAP = re.compile(r"[”\"」』’]?[、，,；;和及与]\s*[\u4e00-\u9fff]{0,4}?[“\"「『‘]?")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -223,6 +228,41 @@ def variants(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """A numbered formulation (四个意识, 三严三实): its numerals and 个 are its frame, the rest its words."""
+
+    term: str
+    frame: frozenset[int]
+    context: tuple[str, ...]
+
+    @classmethod
+    def of(cls, term: Term) -> Numbered:
+        frame = frozenset(i for i, ch in enumerate(term.term) if ch in NUMERALS or ch == "个")
+        return cls(term.term, frame, term.context)
+
+    def edit(self, form: str) -> str | None:
+        """``changed``/``missing``/``extra`` when ``form`` is this formulation with one edit of its words and
+        the frame intact (a changed numeral is the ``numeral`` near miss, found by the automaton)."""
+        term, n = self.term, len(self.term)
+        if len(form) == n:
+            diffs = [i for i in range(n) if form[i] != term[i]]
+            if len(diffs) == 1 and diffs[0] not in self.frame and _is_cjk(form[diffs[0]]):
+                return "changed"
+            return None
+        lead = min(i for i in range(n) if i not in self.frame)
+        if len(form) == n + 1:
+            for i in range(lead, n):
+                if form[:i] == term[:i] and form[i + 1 :] == term[i:] and _is_cjk(form[i]):
+                    return "extra"
+            return None
+        if len(form) == n - 1 and n >= 4:
+            for i in range(lead, n):
+                if i not in self.frame and form == term[:i] + term[i + 1 :]:
+                    return "missing"
+        return None
+
+
 def _day(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -265,6 +305,18 @@ class Matcher:
             if len(name) >= 5:
                 entries.append((name, "division", policy_for("division", len(name)), None))
         self.entries = entries
+        self.numbered = tuple(
+            Numbered.of(term)
+            for term in lexicon.terms
+            if term.kind == "formulation"
+            and term.numeral
+            and term.term[0] in NUMERALS
+            and len(term.term) <= 6
+        )
+        listed = {n.term for n in self.numbered}
+        self.numbered_forms = frozenset(
+            form for term in lexicon.terms if term.term in listed for form in (term.term, *term.accept)
+        )
         taken: set[str] = set()
         words = _two_char_words()
         for canonical, kind, policy, leader in entries:
@@ -346,6 +398,8 @@ class Matcher:
                 names.append((start, stop, hit[3]))
             elif code == 6:
                 findings.append(_sensitive(text, start, stop, hit[3]))
+        if self.numbered:
+            near.extend(self._numbered(text, spans, starts))
         findings.extend(self._near_misses(text, near, spans, starts))
         names = [n for n in names if not _covered(n[0], n[1], spans, starts, strict=True)]
         findings.extend(f for n in names if (f := self._title(text, *n, as_of)) is not None)
@@ -402,6 +456,59 @@ class Matcher:
                 )
             )
         return kept
+
+    def _numbered(self, text: str, spans: list, starts: list[int]) -> list[tuple[int, int, Variant]]:
+        """Numbered formulations with any one word character changed, missing or added (“两个拥护”).
+
+        Any character, not only a similar one, so the evidence must come from elsewhere: the form is quoted
+        (or listed right beside a correct numbered formulation) and it follows the formulation's usual verb or
+        shares its sentence with another numbered formulation. 两个月, 四个方面 never qualify.
+        """
+        if not any(ch in text for ch in "个严学"):
+            return []
+        anchors = [(a, b) for a, b in spans if text[a:b] in self.numbered_forms]
+        out: list[tuple[int, int, Variant]] = []
+        for m in _QUOTED.finditer(text):
+            start, stop = m.span(1)
+            found = self._numbered_edit(m.group(1))
+            if found is None or _covered(start, stop, spans, starts, strict=False):
+                continue
+            numbered, edit = found
+            before = text[max(0, m.start() - 8) : m.start()].rstrip()
+            verb = any(before.endswith(word) for word in numbered.context)
+            if verb or _beside(text, start, stop, anchors):
+                out.append((start, stop, Variant(numbered.term, edit, "formulation")))
+        for a, b in anchors:  # unquoted lists: 增强四个意识、坚定四个自信、做到两个拥护
+            for numbered in self.numbered:
+                n = len(numbered.term)
+                for start in range(b, min(len(text) - n, b + 8) + 1):
+                    if text[start] == numbered.term[0] and _LIST_GAP.fullmatch(text, b, start):
+                        out.extend(self._listed(text, start, numbered, spans, starts))
+                for start in range(max(0, a - n - 8), a - n + 1):
+                    if text[start] == numbered.term[0] and _LIST_GAP.fullmatch(text, start + n, a):
+                        out.extend(self._listed(text, start, numbered, spans, starts))
+        return out
+
+    def _listed(
+        self, text: str, start: int, numbered: Numbered, spans: list, starts: list[int]
+    ) -> list[tuple[int, int, Variant]]:
+        stop = start + len(numbered.term)
+        form = text[start:stop]
+        if (
+            form in self.known
+            or numbered.edit(form) != "changed"
+            or _covered(start, stop, spans, starts, strict=False)
+        ):
+            return []
+        return [(start, stop, Variant(numbered.term, "changed", "formulation"))]
+
+    def _numbered_edit(self, form: str) -> tuple[Numbered, str] | None:
+        if form in self.known:
+            return None
+        for numbered in self.numbered:
+            if numbered.term[0] == form[0] and (edit := numbered.edit(form)) is not None:
+                return numbered, edit
+        return None
 
     def _has_title(self, text: str, start: int, stop: int, leader: Leader | None) -> bool:
         if leader is None:
@@ -539,6 +646,16 @@ class Matcher:
         return out
 
 
+def _beside(text: str, start: int, stop: int, anchors: list[tuple[int, int]]) -> bool:
+    """Whether a correct numbered formulation stands in the same sentence as [start, stop)."""
+    for a, b in anchors:
+        if b <= start and start - b <= 40 and not _SENTENCE_END.search(text, b, start):
+            return True
+        if a >= stop and a - stop <= 40 and not _SENTENCE_END.search(text, stop, a):
+            return True
+    return False
+
+
 def _bare_label(text: str, start: int, stop: int) -> bool:
     """Whether the name stands alone on its line (no other Chinese text around it)."""
     a = text.rfind("\n", 0, start) + 1
@@ -594,7 +711,7 @@ def _sensitive(text: str, start: int, stop: int, entry: Sensitive) -> TextFindin
         end=stop,
         text=text[start:stop],
         message=f"敏感表述，请人工确认：“{entry.term}”——{entry.advice}",
-        severity="notice",
+        severity=entry.severity,
         evidence={"term": entry.term},
     )
 
