@@ -275,3 +275,86 @@ def test_a_killed_crawl_leaves_a_consistent_database(farm_server: Farm, tmp_path
         assert snap.status != 200 or snaps.body(snap)
     assert crawl_row.summary[site.site_code]["pages"] == count
     store.dispose()
+
+
+def test_the_budget_goes_to_columns_their_next_page_and_newest_articles_first(
+    farm_server: Farm, tmp_path: Path
+) -> None:
+    """With a budget far below the site's size, the pages the checks need are fetched: every column linked
+    from the homepage and the second page of every paginated list — before the homepage's article links,
+    which a breadth-first crawl would take first (they sit one level up)."""
+    site = next(s for s in farm_server.sites if s.style == "trs" and not s.behaviour)
+    served = served_pages(farm_server, site)
+    home = (farm_server.site_dir(site) / site.homepage.lstrip("/")).read_text(errors="replace")
+    columns = {p for p in served if p.startswith("/col/") and p.endswith("/index.html") and f'"{p}"' in home}
+    second_pages = {p for p in served if p.endswith("/index_1.html")}
+    assert len(columns) >= 10 and second_pages
+    budget = 1 + len(columns) + len(second_pages) + 3
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    report = crawl(
+        targets([site]),
+        options(max_pages=budget, max_depth=4, concurrency_per_host=1),
+        database_url=db,
+        snapshots_dir=tmp_path / "snap",
+    )
+    store = open_store(db)
+    fetched = {
+        s.url.removeprefix(site.base_url)
+        for s in SnapshotStore(store, tmp_path / "snap").pages(report.crawl_id)
+        if s.kind != "file"
+    }
+    store.dispose()
+    assert len(fetched) == budget and report.sites[site.site_code].budget_exhausted
+    assert columns <= fetched, sorted(columns - fetched)
+    assert second_pages <= fetched, sorted(second_pages - fetched)
+
+
+@pytest.mark.parametrize(
+    ("url", "parent", "role"),
+    [
+        ("http://www.zgsr.gov.cn/art/2020/3/9/art_123_456.html", "list", "article"),  # TRS / 大汉
+        ("http://www.gd.gov.cn/zwgk/tzgg/202003/t20200309_12345.html", "list", "article"),  # TRS WCM
+        ("http://www.gov.cn/xinwen/2020-03/09/content_5488.htm", "home", "article"),
+        ("http://www.xx.gov.cn/module/content.jsp?id=40803", "list", "article"),
+        ("http://www.xx.gov.cn/news/detail?infoid=88", "list", "article"),
+        ("http://www.zgsr.gov.cn/col/col1234/index.html", "home", "list"),
+        ("http://www.zgsr.gov.cn/col/col1234/index_1.html", "list", "pagination"),
+        ("http://www.gd.gov.cn/zwgk/tzgg/index_2.html", "list", "pagination"),
+        ("http://www.xx.gov.cn/module/list.jsp?id=12&page=2", "list", "pagination"),
+        ("http://www.xx.gov.cn/node_1234.htm", "list", "list"),  # a column id, not a page number
+        ("http://www.gd.gov.cn/zwgk/tzgg/index_2.html", "home", "list"),
+        ("http://www.gd.gov.cn/zwgk/tzgg/index_2.html", "hot", "hotpage"),
+    ],
+)
+def test_url_roles_decide_what_is_fetched_first(url: str, parent: str, role: str) -> None:
+    from govinspect.fetch.spider import _link_priority, url_role
+
+    assert url_role(url, parent) == role
+    # a column outranks the second page of a list, which outranks the newest articles of a list
+    assert _link_priority("home", "list", 0) > _link_priority("list", "pagination", 0)
+    assert _link_priority("list", "pagination", 0) > _link_priority("list", "article", 0)
+    assert _link_priority("list", "article", 0) > _link_priority("list", "article", 5)
+    assert _link_priority("home", "sitemap", 0) > _link_priority("home", "list", 0)
+
+
+def test_news_and_notice_columns_older_pages_come_before_other_columns_tails() -> None:
+    from govinspect.fetch.spider import _link_priority, _pagination_priority, anchor_roles
+
+    home = (
+        '<ul class="nav"><li><a href="/col/col12/index.html"><span>政务要闻</span></a></li>'
+        "<li><a href='/zwgk/tzgg/'>通知公告</a></li><li><a href=\"/col/col30/\">机构概况</a></li>"
+        '<li><a href="/art/2020/3/9/art_12_1.html">省政府召开新闻发布会</a></li></ul>'
+        '<div class="foot"><a href="/sitemap.html">网站地图</a></div>'
+    )
+    roles = anchor_roles(home, "http://www.xx.gov.cn/index.html")
+    assert roles == {
+        "http://www.xx.gov.cn/col/col12/index.html": "hot",
+        "http://www.xx.gov.cn/zwgk/tzgg/": "hot",
+        "http://www.xx.gov.cn/sitemap.html": "sitemap",
+    }
+    # the 6th article of a news list and the articles of its 2nd page before the 6th article of another list
+    assert _link_priority("hot", "article", 5) > _link_priority("list", "article", 5)
+    assert _link_priority("hotpage", "article", 0) > _link_priority("list", "article", 5)
+    assert _pagination_priority("hot", 2) > _pagination_priority("list", 2)
+    # but every column's newest articles first
+    assert _link_priority("list", "article", 4) > _link_priority("hotpage", "article", 0)

@@ -12,7 +12,9 @@ JS-only CMS markers. Not implemented.
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from zope.interface import implementer, provider
 
 from govinspect.fetch.encoding import decode_html, header_charset, meta_charset
 from govinspect.fetch.guard import address_problem
-from govinspect.fetch.links import extract_links, is_file_url
+from govinspect.fetch.links import absolute, extract_links, is_file_url
 from govinspect.store.snapshots import SnapshotRecord, Validators
 
 # A firewall's or WAF's answer: the site is up but refuses us. Not a failure of the site.
@@ -127,12 +129,13 @@ class GuardMiddleware:
     """Every request, including every redirect and robots.txt: only http(s); literal non-public addresses
     refused before any connection; requests of a stopped site dropped; the send time noted."""
 
-    def __init__(self, allow_private: bool):
+    def __init__(self, allow_private: bool, crawler: Any = None):
         self.allow_private = allow_private
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GuardMiddleware:
-        return cls(crawler.settings.getbool("GOVINSPECT_ALLOW_PRIVATE_NETWORKS"))
+        return cls(crawler.settings.getbool("GOVINSPECT_ALLOW_PRIVATE_NETWORKS"), crawler)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         parts = urlsplit(request.url)
@@ -152,6 +155,8 @@ class GuardMiddleware:
                     raise SSRFRefused(
                         f"{host} 是{problem}，已拒绝访问（如确需检查内网网站，请使用 --allow-private-networks）"
                     )
+        # Scrapy >= 2.13 no longer passes the spider to middlewares: it is the crawler's.
+        spider = spider if spider is not None else getattr(self.crawler, "spider", None)
         site = request.meta.get("gi_site")
         owner = getattr(spider, "sites", {}).get(site) if spider is not None else None
         if owner is not None and owner.stopped and request.meta.get("gi_kind") != "homepage":
@@ -273,6 +278,111 @@ def _is_textual(content_type: str | None, body: bytes) -> bool:
     return b"\x00" not in body[:2048]
 
 
+# --- what to fetch first -------------------------------------------------------------------------------
+#
+# A site has far more pages than the budget (200 by default), so the order matters: the checks need the
+# homepage, the 网站地图, every column's list page (newest date, blank or not), the first pagination page,
+# the newest detail pages of each column (metadata, their links), and only then the rest. Each site keeps its
+# own frontier (a heap by these priorities) and hands Scrapy only a few requests at a time (``_pump``): the
+# budget is spent when a URL leaves the frontier, so it covers the most useful pages known at that moment.
+# (Scrapy's own priority queue would not do: its engine pulls up to CONCURRENT_REQUESTS requests ahead into
+# the downloader, so a site crawled alone would spend its budget on whatever it found first.) A page's role
+# is read from its URL's shape (the rules of ``extract.columns`` for articles, copied: fetch sits below
+# extract) and from the page that linked it.
+
+_HOME_ALIAS = re.compile(r"^/(?:index|default|main|home)\.(?:s?html?|jsp|aspx?|php)$", re.I)
+URL_LENGTH_LIMIT = 2083  # Scrapy's UrlLengthMiddleware would drop longer ones silently
+_ARTICLE_URL = re.compile(
+    r"/art_\d+_\d+\.|/art/\d{4}/|/content[_-]\d+|/content\.jsp|/t\d{8}_\d+|/\d{4}-\d{2}/\d{2}/|"
+    r"/\d{4}/\d{2}/?\d{2}/|/20\d{6}/|/c\d+[a-]\d+/page\.htm|/info/\d+/\d+\.htm|/news/\d{5,}|detail|"
+    r"showinfo|[?&](?:articleid|newsid|infoid|docid|contentid|aid)=|/\d{6,}\.s?html?$",
+    re.I,
+)
+_PAGINATION_URL = re.compile(
+    r"[_-](?P<n>\d{1,4})\.(?:s?html?|jsp|aspx?|php)$|"
+    r"[?&](?:page|pageno|pagenum|pageindex|curpage|currentpage|pn|p)=(?P<q>\d{1,5})(?:&|$)",
+    re.I,
+)
+_SITEMAP_URL = re.compile(r"sitemap|site_map|webmap|/wzdt(?:[/._]|$)|/zddt(?:[/._]|$)", re.I)
+_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)[^>]*>(.{0,400}?)</a\s*>""", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>|&nbsp;|\s+")
+_SITEMAP_TEXT = re.compile(r"网站地图|站点地图|网站导航")
+# Columns an inspector reads first and the indicators time most strictly (动态要闻: 2 weeks; 通知公告: 6 months):
+# their older pages come before the older pages of other columns. A crawl-order hint only; the column
+# classes that judge staleness are the profile's.
+_HOT_TEXT = re.compile(r"要闻|动态|新闻|资讯|通知|公告|公示")
+HOT = frozenset({"hot", "hotpage"})
+
+
+def url_role(url: str, parent: str) -> str:
+    """``article`` (a detail page), ``pagination`` / ``hotpage`` (a further page of a list, of a hot list)
+    or ``list`` (a column)."""
+    if _ARTICLE_URL.search(url):
+        return "article"
+    m = _PAGINATION_URL.search(url)
+    if m and parent in ("list", "pagination", "sitemap", "hot", "hotpage"):
+        number = int(m.group("n") or m.group("q"))
+        # list_2.html is a page of a list; node_1234.html is a column of its own
+        if 0 < number <= 200:
+            return "hotpage" if parent in ("hot", "hotpage") else "pagination"
+    return "list"
+
+
+def anchor_roles(text: str, page_url: str) -> dict[str, str]:
+    """On a homepage or site map: URL → ``sitemap`` or ``hot`` (a news or notice column), from the anchor
+    texts."""
+    out: dict[str, str] = {}
+    for m in _ANCHOR.finditer(text):
+        label = _TAG.sub("", m.group(2))
+        if not label or len(label) > 30:
+            continue
+        role = "sitemap" if _SITEMAP_TEXT.search(label) else "hot" if _HOT_TEXT.search(label) else None
+        if role is None:
+            continue
+        url = absolute(page_url, m.group(1).replace("&amp;", "&"))
+        if url and not _ARTICLE_URL.search(url):
+            out.setdefault(url, role)
+    return out
+
+
+def _pagination_priority(role: str, number: int) -> int:
+    """The n-th further page of a list: the first one soon after the columns, the rest late."""
+    n = min(number, 50)
+    if role == "hot":
+        return 520 if number == 1 else 260 - n
+    if role in ("list", "home", "sitemap"):
+        return 500 if number == 1 else 150 - n
+    if role == "hotpage":
+        return 250 - n
+    return 100 - n
+
+
+def _link_priority(role: str, child: str, articles_before: int) -> int:
+    """Priority of a link of ``child`` role found on a page of ``role``; ``articles_before``: article
+    links seen earlier on the page (lists put the newest first)."""
+    i = min(articles_before, 50)
+    if child == "sitemap":
+        return 800
+    if child in ("list", "hot"):
+        bonus = 20 if child == "hot" else 0
+        base = {"home": 700, "sitemap": 650, "list": 400, "hot": 400, "pagination": 300, "hotpage": 300}
+        return base.get(role, 250) + bonus
+    if child in ("pagination", "hotpage"):
+        return 450 if role in ("list", "hot", "sitemap", "home") else 100
+    # article pages
+    if role == "home":
+        return 300 - i
+    if role == "list":
+        return (350 if articles_before < 5 else 200) - i
+    if role == "hot":
+        return (350 if articles_before < 5 else 280) - i
+    if role == "hotpage":
+        return 270 - i
+    if role in ("sitemap", "pagination"):
+        return 100 - i
+    return 50
+
+
 # --- the spider -----------------------------------------------------------------------------------------
 
 
@@ -282,7 +392,10 @@ class SiteState:
     start_url: str
     allowed: set[str]
     started: float = field(default_factory=time.monotonic)
-    scheduled: int = 0
+    scheduled: int = 0  # page requests handed to Scrapy (the budget), the homepage included
+    queued: int = 0  # URLs ever put in the frontier
+    frontier: list[tuple[int, int, str, int, str, str]] = field(default_factory=list)  # heap, see _pump
+    inflight: int = 0  # page requests handed to Scrapy and not yet answered
     files_checked: int = 0
     seen: set[str] = field(default_factory=set)  # canonical URLs requested
     looked_at: set[str] = field(default_factory=set)  # URLs as found, to skip the known ones cheaply
@@ -329,6 +442,15 @@ class GovSpider(scrapy.Spider):
 
     def _idle(self) -> None:
         if self.timers:
+            raise DontCloseSpider
+        # A request Scrapy dropped without a callback would leave its site waiting: start it again.
+        woken = False
+        for site in self.sites.values():
+            site.inflight = 0
+            for request in self._pump(site):
+                self.crawler.engine.crawl(request)
+                woken = True
+        if woken:
             raise DontCloseSpider
 
     async def start(self):  # type: ignore[override]
@@ -392,22 +514,31 @@ class GovSpider(scrapy.Spider):
             site.stopped = f"time_budget: 超过单站时间预算 {budget:g} 秒"
         return site.stopped is not None
 
-    def _follow(self, site: SiteState, response_url: str, links: Any, depth: int) -> Iterator[Request]:
+    def _follow(
+        self, site: SiteState, response_url: str, links: Any, depth: int, role: str, text: str
+    ) -> Iterator[Request]:
         opts = self.options
         if self._over_time(site):
             return
         # JS pagination stays at the depth of its list; it is the same list.
-        for url in links.pagination:
-            req = self._new(site, url, depth, "page", response_url, priority=-depth * 10 + 5)
-            if req is not None:
-                yield req
+        for number, url in enumerate(links.pagination, 1):
+            priority = _pagination_priority(role, number) - depth
+            self._new(site, url, depth, response_url, priority, "hotpage" if role in HOT else "pagination")
         if depth + 1 <= opts.max_depth:
+            named = anchor_roles(text, response_url) if role in ("home", "sitemap") else {}
+            articles = 0
             for url in links.pages:
                 if is_file_url(url):
                     continue
-                req = self._new(site, url, depth + 1, "page", response_url, priority=-(depth + 1) * 10)
-                if req is not None:
-                    yield req
+                child = url_role(url, role)
+                if child == "list" and (role == "home" or url in named):
+                    child = named.get(url) or ("sitemap" if _SITEMAP_URL.search(url) else "list")
+                priority = _link_priority(role, child, articles) - (depth + 1)
+                if _HOME_ALIAS.match(urlsplit(url).path) and not urlsplit(url).query:
+                    priority = -50  # /index.html beside /: the homepage again, as a rule
+                if child == "article":
+                    articles += 1
+                self._new(site, url, depth + 1, response_url, priority, child)
         for url in links.files:
             if site.files_checked >= opts.max_file_checks or netloc_key(url) not in site.allowed:
                 continue
@@ -420,22 +551,37 @@ class GovSpider(scrapy.Spider):
                 site, url, depth=depth + 1, kind="file", referrer=response_url, method="HEAD", priority=-100
             )
 
-    def _new(
-        self, site: SiteState, url: str, depth: int, kind: str, referrer: str, priority: int
-    ) -> Request | None:
-        if url in site.looked_at or netloc_key(url) not in site.allowed:
-            return None
-        if site.scheduled >= self.options.max_pages:
-            return None
+    def _new(self, site: SiteState, url: str, depth: int, referrer: str, priority: int, role: str) -> None:
+        """Puts a URL in the site's frontier (once)."""
+        if url in site.looked_at or netloc_key(url) not in site.allowed or len(url) > URL_LENGTH_LIMIT:
+            return
+        left = self.options.max_pages - site.scheduled
+        if left <= 0:
+            return
         site.looked_at.add(url)
         key = canonicalize_url(url)
         if key in site.seen:
-            return None
-        if site.scheduled >= self.options.max_pages:
-            return None
+            return
         site.seen.add(key)
-        site.scheduled += 1
-        return self._request(site, url, depth=depth, kind=kind, referrer=referrer, priority=priority)
+        site.queued += 1
+        heapq.heappush(site.frontier, (-priority, site.queued, url, depth, referrer, role))
+        if len(site.frontier) > 2 * left + 64:
+            # Only the best ``left`` can still be fetched: later finds only add competition. Bounds memory.
+            site.frontier = heapq.nsmallest(left, site.frontier)
+
+    def _pump(self, site: SiteState) -> Iterator[Request]:
+        """Hands Scrapy the site's most useful URLs, a few at a time (enough to keep its slot busy)."""
+        window = max(2, 2 * self.options.concurrency_per_host)
+        while site.frontier and site.inflight < window:
+            if site.scheduled >= self.options.max_pages or site.stopped:
+                site.frontier.clear()
+                return
+            neg, _, url, depth, referrer, role = heapq.heappop(site.frontier)
+            site.scheduled += 1
+            site.inflight += 1
+            yield self._request(
+                site, url, depth=depth, kind="page", referrer=referrer, priority=-neg, meta={"gi_role": role}
+            )
 
     # outcomes ------------------------------------------------------------------------------------------
     def _record(self, request: Request, **fields: Any) -> SnapshotRecord:
@@ -468,6 +614,8 @@ class GovSpider(scrapy.Spider):
         site = self.sites[meta["gi_site"]]
         kind, depth = meta["gi_kind"], meta["gi_depth"]
         site.consecutive_failures = 0
+        if kind == "page":
+            site.inflight = max(0, site.inflight - 1)
         headers = _headers(response)
         ctype = _first(headers, "content-type")
         status = response.status
@@ -518,6 +666,7 @@ class GovSpider(scrapy.Spider):
                 self._retry_homepage_later(site)
         self._record(request, **fields)
         if text is None or error or netloc_key(response.url) not in site.allowed:
+            yield from self._pump(site)
             return
         links = extract_links(
             text,
@@ -534,14 +683,19 @@ class GovSpider(scrapy.Spider):
                 site.seen.add(key)
                 site.allowed.add(netloc_key(url))
                 yield self._request(site, url, depth=0, kind="homepage", referrer=response.url, priority=900)
-        yield from self._follow(site, response.url, links, depth)
+        role = "home" if kind == "homepage" else meta.get("gi_role") or url_role(response.url, "list")
+        yield from self._follow(site, response.url, links, depth, role, text)
+        yield from self._pump(site)
 
     def failed(self, failure: Failure) -> Iterator[Request]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if isinstance(failure.value, SiteStopped):
-            return
         meta = request.meta
         site = self.sites[meta["gi_site"]]
+        if meta["gi_kind"] == "page":
+            site.inflight = max(0, site.inflight - 1)
+        if isinstance(failure.value, SiteStopped):
+            site.frontier.clear()
+            return
         host = urlsplit(request.url).hostname
         error, message = classify_failure(failure, host)
         self._record(request, error=error, error_message=message, final_url=request.url)
@@ -557,5 +711,4 @@ class GovSpider(scrapy.Spider):
             and meta.get("gi_attempt", 1) < self.options.homepage_attempts
         ):
             self._retry_homepage_later(site)
-        return
-        yield  # a generator, like parse
+        yield from self._pump(site)
