@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from govinspect.checks.registry import WEBSITE_CHECK_IDS, run_checks
 from govinspect.extract.model import Expected
@@ -79,3 +80,35 @@ def test_inspector_corrections_change_what_is_judged(farm: Farm) -> None:
     )
     column = next(c for c in reclassified.columns if c.url == dynamic.url)
     assert (column.column_class, column.max_age_days) == ("static", 3650)
+
+
+def _page(number: int, url: str, html: str, kind: str = "page", status: int = 200) -> StoredPage:
+    body = html.encode()
+    return StoredPage(number, url, None, kind, status, None if status < 400 else "http", {}, 1, lambda: body)
+
+
+def test_links_to_pages_beyond_the_budget_are_verified_homepage_links_first() -> None:
+    """A broken link sits on a fetched page, its target beyond the page budget: the crawl never asked for it,
+    so the link checker must. Fetched targets are not asked again (spelt differently or not)."""
+    home = "http://www.zgsr.gov.cn/"
+    stored = [
+        _page(
+            1,
+            home,
+            '<a href="/col/col1/index.html">要闻</a><a href="/art/old.html">旧文</a>'
+            '<a href="/%E6%96%B0%E9%97%BB/a.html">新闻</a><a href="http://www.gov.cn/">中国政府网</a>',
+            "homepage",
+        ),
+        _page(2, home + "col/col1/index.html", '<a href="/art/2.html">二</a><a href="/gone.html">失效</a>'),
+        _page(3, home + "新闻/a.html", "<p>ok</p>"),
+        _page(4, home + "gone.html", "not found", status=404),
+        StoredPage(5, home + "doc.pdf", None, "file", 200, None, {}),
+    ]
+    expected = Expected("3611000003", "上饶市人民政府", "上饶市人民政府办公室")
+    extraction = SiteExtraction.read(expected, home, stored, PROFILE, date(2020, 3, 31))
+    targets = extraction.link_targets(max_external=10, max_unfetched=2)
+    assert targets == [home + "gone.html", home + "art/old.html", home + "art/2.html", "http://www.gov.cn/"]
+    assert extraction.link_targets(max_external=0, max_unfetched=1) == [
+        home + "gone.html",
+        home + "art/old.html",
+    ]

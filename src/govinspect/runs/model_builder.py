@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from w3lib.url import canonicalize_url
+
 from govinspect.extract.columns import discover_columns, find_sitemap_link, is_article_url
 from govinspect.extract.listing import homepage_items, list_items, newest_date
 from govinspect.extract.model import (
@@ -58,6 +60,14 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
+def _key(url: str) -> str:
+    """One spelling of a URL, so a link written one way matches the snapshot of its target."""
+    try:
+        return canonicalize_url(url)
+    except (ValueError, UnicodeError):
+        return url
+
+
 def _meta_present(page: Page, profile: Profile) -> frozenset[str]:
     wanted = {tag for tags in profile.section("metadata").get("required", {}).values() for tag in tags}
     return frozenset(tag for tag in wanted if page.meta_get(tag))
@@ -74,6 +84,8 @@ class SiteExtraction:
     failed: dict[str, StoredPage] = field(default_factory=dict)
     home: tuple[StoredPage, Page] | None = None
     sources: dict[str, list[str]] = field(default_factory=dict)  # link target -> pages linking to it
+    fetched: set[str] = field(default_factory=set)  # canonical URLs fetched without error (pages, files)
+    failed_keys: set[str] = field(default_factory=set)  # canonical URLs whose fetch failed
 
     @classmethod
     def read(
@@ -92,10 +104,16 @@ class SiteExtraction:
             profile=profile,
             as_of=as_of,
         )
+        home_links: list[str] = []
         for snapshot in stored:
+            ok = snapshot.status in OK_STATUSES
+            if ok:
+                extraction.fetched.update(_key(u) for u in (snapshot.url, snapshot.final_url or snapshot.url))
+            else:
+                extraction.failed_keys.add(_key(snapshot.url))
             if snapshot.kind == "file":
-                continue
-            if snapshot.status not in OK_STATUSES:
+                continue  # a HEAD of a document: no body, not a page
+            if not ok:
                 extraction.failed.setdefault(snapshot.url, snapshot)
                 continue
             body = snapshot.load_body()
@@ -115,11 +133,17 @@ class SiteExtraction:
                         extraction.home = (snapshot, page)
                 else:
                     extraction.pages.setdefault(url, (snapshot, page))
-            if snapshot.kind == "homepage" and extraction.home is None:
+            is_home = snapshot.kind == "homepage" and extraction.home is None
+            if is_home:
                 extraction.home = (snapshot, page)
             for link in page.links:
                 if link.kind in LINK_KINDS and link.url.startswith(("http://", "https://")):
                     extraction.sources.setdefault(link.url, []).append(page.url)
+                    if is_home:
+                        home_links.append(link.url)
+        # Homepage links first: when the unfetched targets outnumber the bound, those are verified.
+        order = {url: n for n, url in enumerate(dict.fromkeys([*home_links, *extraction.sources]))}
+        extraction.sources = dict(sorted(extraction.sources.items(), key=lambda kv: order[kv[0]]))
         return extraction
 
     @property
@@ -129,11 +153,23 @@ class SiteExtraction:
             hosts.add(_host(self.home[1].url))
         return hosts
 
-    def link_targets(self, max_external: int = 200) -> list[str]:
-        """Targets to verify: internal pages whose fetch failed, and external targets (bounded)."""
-        internal = [url for url in self.sources if _host(url) in self.site_hosts and url in self.failed]
-        external = [url for url in self.sources if _host(url) not in self.site_hosts][:max_external]
-        return internal + external
+    def link_targets(self, max_external: int = 200, max_unfetched: int = 300) -> list[str]:
+        """Targets to verify: internal targets whose fetch failed; internal targets the crawl never fetched
+        (beyond the page budget or depth, documents not checked), bounded, homepage links first; and
+        external targets (bounded). So a broken link on a fetched page is found whether or not its target
+        fell within the page budget."""
+        hosts = self.site_hosts
+        internal, unfetched, external = [], [], []
+        for url in self.sources:
+            if _host(url) not in hosts:
+                external.append(url)
+                continue
+            key = _key(url)
+            if url in self.failed or key in self.failed_keys:
+                internal.append(url)
+            elif key not in self.fetched:
+                unfetched.append(url)
+        return internal + unfetched[:max_unfetched] + external[:max_external]
 
     def _columns(self, overrides: Mapping[str, Override]) -> tuple[Column, ...]:
         if self.home is None:
