@@ -167,6 +167,23 @@ def test_links_broken_only_when_verified_and_blocked_is_a_notice() -> None:
     ]
 
 
+def test_network_errors_on_the_sites_own_links_are_notices() -> None:
+    """A flaky server resets the link checker's connections: on the site's own host (whose pages answered)
+    that is no proof the link is broken; a 404 is, and a dead external host is."""
+    links = (
+        LinkCheck(HOME + "reset.html", (HOME,), (None, None), ("connect", "reset")),
+        LinkCheck(HOME + "gone.html", (HOME,), (404, 404), ("http", "http")),
+        LinkCheck("http://dead.gov.cn/", (HOME,), (None, None), ("reset", "reset"), external=True),
+    )
+    found = run_checks(model(links=links), PROFILE, AS_OF)
+    assert [(f.check, f.severity, f.evidence["target"]) for f in found] == [
+        ("links.broken", Severity.NOTICE, HOME + "reset.html"),
+        ("links.broken", Severity.DEDUCTION, HOME + "gone.html"),
+        ("links.broken", Severity.DEDUCTION, "http://dead.gov.cn/"),
+    ]
+    assert score_site(found, PROFILE).score == score_site(found[1:], PROFILE).score
+
+
 def test_footer_missing_malformed_and_mismatched() -> None:
     footer = Footer(
         page_url=HOME,

@@ -1,4 +1,10 @@
-"""Broken links, verified by a second request; firewall answers are notices (``links.blocked``), not breakage."""
+"""Broken links, verified by a second request; firewall answers are notices (``links.blocked``), not breakage.
+
+Network errors (reset, timeout…) count as broken only for links to other hosts: a link on the site's own host,
+whose other pages answered, that fails at the network level says more about the moment (a flaky server, a
+throttling firewall) than about the link, so it becomes a notice for a person to confirm. Profiles may list the
+errors that do count for internal links under ``internal_broken_errors`` (none by default).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from govinspect.scoring.profile import Profile
 def _outcome(link: LinkCheck, rules: dict) -> str:  # type: ignore[type-arg]
     broken_statuses = set(rules.get("broken_statuses", []))
     broken_errors = set(rules.get("broken_errors", []))
+    if not link.external:
+        broken_errors &= set(rules.get("internal_broken_errors", []))
     blocked_statuses = set(rules.get("blocked_statuses", []))
     attempts = list(zip(link.statuses, link.errors or (None,) * len(link.statuses), strict=False))
     if any(status is not None and status < 400 for status, _ in attempts):
@@ -25,6 +33,8 @@ def _outcome(link: LinkCheck, rules: dict) -> str:  # type: ignore[type-arg]
     ]
     if len(failed) >= int(rules.get("min_failed_attempts", 2)) and len(failed) == len(attempts):
         return "broken"
+    if len(attempts) >= 2 and all(status is None and error for status, error in attempts):
+        return "uncertain"  # failed every time, at the network level
     return "unknown"
 
 
@@ -33,7 +43,7 @@ def check_links(model: SiteModel, profile: Profile, as_of: date) -> list[Finding
     findings = []
     for link in model.links:
         outcome = _outcome(link, rules)
-        if outcome not in ("broken", "blocked"):
+        if outcome not in ("broken", "blocked", "uncertain"):
             continue
         source = link.sources[0] if link.sources else model.homepage.url
         evidence = {
@@ -49,6 +59,16 @@ def check_links(model: SiteModel, profile: Profile, as_of: date) -> list[Finding
         if outcome == "broken":
             findings.append(
                 Finding("links.broken", source, f"链接无法访问（{shown}）：{link.target}", evidence)
+            )
+        elif outcome == "uncertain":
+            findings.append(
+                Finding(
+                    "links.broken",
+                    source,
+                    f"站内链接访问出错（{shown}），网站其他页面可以访问，需人工确认：{link.target}",
+                    evidence,
+                    Severity.NOTICE,
+                )
             )
         else:
             findings.append(
