@@ -206,7 +206,9 @@ def main() -> None:
                 select(func.count())
                 .select_from(Snapshot)
                 .where(
-                    Snapshot.crawl_id == result.crawl_id, Snapshot.error.is_(None), Snapshot.kind != "file"
+                    Snapshot.crawl_id == result.crawl_id,
+                    Snapshot.error.is_(None),
+                    Snapshot.kind.in_(("homepage", "page")),
                 )
             )
         store.dispose()
