@@ -1,5 +1,7 @@
 """Checking link targets: GET (headers only) with spaced retries, politeness per host, the SSRF guard on every hop.
 
+Each attempt, redirects included per hop, gets ``timeout`` seconds for the whole answer (not per read).
+
 HEAD is not used: many government servers answer it 404/405 while GET works. A target that fails is asked
 again after ``retry_spacing`` seconds, so a link is reported broken only on two failures (the checks decide).
 """
@@ -10,6 +12,7 @@ import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -18,6 +21,7 @@ from govinspect.fetch.guard import BlockedAddressError, GuardPolicy, Unresolvabl
 
 DEFAULT_AGENT = "Mozilla/5.0 (compatible; govinspect/0.1; government website inspection)"
 FAILING_STATUSES = frozenset({404, 410, 500, 502, 503, 504})
+GUARD_TTL = 30.0  # seconds a host's checked addresses are trusted within one batch
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,48 @@ def classify(exc: BaseException) -> str:
     return "http"
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA bundle costs more than checking a site's links."""
+    return httpx.create_ssl_context()
+
+
 class _Checker:
     def __init__(self, options: LinkCheckOptions):
         self.options = options
         self.policy = GuardPolicy(options.allow_private_networks)
         self.overall = asyncio.Semaphore(options.concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.resolved: dict[tuple[str, int], tuple[float, asyncio.Future[None]]] = {}
+
+    async def _guard(self, url: str) -> None:
+        """The SSRF guard, with one name lookup (in a thread) per host and port for ``GUARD_TTL`` seconds
+        instead of one per target: a site's hundred targets share it. A failure is shared only by the
+        targets waiting on that lookup; the next attempt (the spaced retry) looks the name up again."""
+        parts = urlsplit(url)
+        try:
+            key = ((parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80))
+        except ValueError:  # a malformed port: let the guard say what is wrong
+            key = (url, 0)
+        loop = asyncio.get_running_loop()
+        entry = self.resolved.get(key)
+        if entry is None or loop.time() - entry[0] > GUARD_TTL:
+            pending: asyncio.Future[None] = loop.create_future()
+            self.resolved[key] = (loop.time(), pending)
+            try:
+                await asyncio.to_thread(check_url, url, self.policy)
+            except Exception as exc:
+                self.resolved.pop(key, None)
+                pending.set_exception(exc)
+            except BaseException:
+                self.resolved.pop(key, None)
+                pending.cancel()
+                raise
+            else:
+                pending.set_result(None)
+        else:
+            pending = entry[1]
+        await asyncio.shield(pending)
 
     def _host_gate(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
@@ -80,12 +120,23 @@ class _Checker:
         current = url
         for _ in range(self.options.max_redirects + 1):
             try:
-                await asyncio.to_thread(check_url, current, self.policy)
-                async with self._host_gate(current), self.overall, client.stream("GET", current) as response:
+                await self._guard(current)
+                # httpx's timeout is per read: a server trickling its headers a byte at a time would hold the
+                # check for ever. The whole answer gets ``timeout`` seconds (the wait for a slot does not count).
+                async with (
+                    self._host_gate(current),
+                    self.overall,
+                    asyncio.timeout(self.options.timeout),
+                    client.stream("GET", current) as response,
+                ):
                     status = response.status_code
                     location = response.headers.get("location")
+            except TimeoutError:
+                return None, "timeout", current
             except (httpx.HTTPError, BlockedAddressError, OSError) as exc:
                 return None, classify(exc), current
+            except (ValueError, UnicodeError):  # a port that is not a number, a host IDNA refuses…
+                return None, "invalid_url", current
             if status in (301, 302, 303, 307, 308) and location:
                 current = urljoin(current, location)
                 continue
@@ -115,7 +166,11 @@ async def check_links_async(
     headers = {"User-Agent": options.user_agent, "Accept": "text/html,*/*;q=0.8"}
     results: dict[str, LinkResult] = {}
     async with httpx.AsyncClient(
-        timeout=options.timeout, limits=limits, headers=headers, follow_redirects=False, verify=True
+        timeout=options.timeout,
+        limits=limits,
+        headers=headers,
+        follow_redirects=False,
+        verify=_tls_context(),
     ) as client:
 
         async def one(url: str) -> None:
