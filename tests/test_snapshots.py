@@ -130,3 +130,30 @@ def test_a_failed_batch_leaves_no_rows(store: Store, tmp_path: Path) -> None:
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(Snapshot)) == 0
         assert session.scalar(select(func.count()).select_from(Crawl)) == 0
+
+
+def test_a_temporary_file_left_by_a_killed_writer_does_not_block_the_blob(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    blobs = BlobStore(tmp_path)
+    body = b"<html>left half-written by a crash</html>"
+    sha = body_sha256(body)
+    target = blobs.path(sha)
+    target.parent.mkdir(parents=True)
+    stale = target.parent / f".tmp-{sha[:16]}-{os.getpid()}-{threading.get_ident()}"
+    stale.write_bytes(b"half")
+    assert blobs.put(body) == sha
+    assert blobs.get(sha) == body
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # no temporary file left
+
+
+def test_a_missing_blob_reads_as_no_body(store: Store, tmp_path: Path) -> None:
+    snapshots = SnapshotStore(store, tmp_path / "blobs")
+    sid = snapshots.save(
+        SnapshotRecord(site_code="3611000003", url="http://a.example/", status=200, body=b"x")
+    )
+    row = snapshots.get(sid)
+    assert row is not None and snapshots.body(row) == b"x"
+    snapshots.blobs.path(row.body_sha256).unlink()
+    assert snapshots.body(row) is None

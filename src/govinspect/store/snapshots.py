@@ -14,7 +14,7 @@ import contextlib
 import gzip
 import hashlib
 import os
-import tempfile
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +57,6 @@ class BlobStore:
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
-        self._dirs: set[Path] = set()  # made already: mkdir is a costly syscall on overlay filesystems
 
     def path(self, sha: str) -> Path:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
@@ -72,16 +71,22 @@ class BlobStore:
         target = self.path(sha)
         if target.is_file():
             return sha
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        # One compress call and one write: the writer thread shares the GIL with the crawl's reactor. The
+        # temporary name is unique per thread (O_EXCL still guards), which spares mkstemp's name search.
+        data = gzip.compress(body, compresslevel=4, mtime=0)
+        tmp = target.parent / f".tmp-{sha[:16]}-{os.getpid()}-{threading.get_ident()}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
-            with (
-                os.fdopen(fd, "wb") as raw,
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=4, mtime=0) as gz,
-            ):
-                gz.write(body)
+            fd = os.open(tmp, flags, 0o644)
+        except FileNotFoundError:  # first blob under this prefix: make the directories once
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, flags, 0o644)
+        except FileExistsError:  # left by a killed process that had the same pid and thread id
+            os.unlink(tmp)
+            fd = os.open(tmp, flags, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(data)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -231,9 +236,12 @@ class SnapshotStore:
             if found is None:
                 raise KeyError(snapshot)
             snapshot = found
-        if not snapshot.body_sha256 or not self.blobs.has(snapshot.body_sha256):
+        if not snapshot.body_sha256:
             return None
-        return self.blobs.get(snapshot.body_sha256, max_bytes)
+        try:
+            return self.blobs.get(snapshot.body_sha256, max_bytes)
+        except FileNotFoundError:  # one syscall fewer than asking first: most bodies are there
+            return None
 
     def latest(self, site_code: str, url: str, *, with_body: bool = False) -> Snapshot | None:
         """The newest snapshot of a URL (requested URL); ``with_body``: the newest that has a body."""
