@@ -1,35 +1,58 @@
-"""Pages/s of govinspect's crawl against a plain Scrapy crawl of the same pages with no storage.
+"""Pages/s of the whole ``inspect`` pipeline against plain Scrapy crawls of the same farm, in the same run.
 
-Usage: .venv/bin/python bench/crawl_speed.py [--sites 200] [--seed 7] [--farm DIR] [--per-host 4] [--behaviours]
+Usage: .venv/bin/python bench/crawl_speed.py [--sites 200] [--seed 7] [--farm DIR] [--rounds 2]
+       [--per-host 4] [--max-pages 400] [--behaviours] [--only inspect|crawl|list]
 
-Builds a farm (or reuses --farm DIR) and serves it in a child process. First ``fetch.crawl.crawl`` crawls
-every site (link extraction, TRS pagination, SSRF resolver, snapshots with bodies in SQLite + blob files).
-Then the baseline: a plain Scrapy spider in its own process, with the same engine settings (concurrency,
-delay, AutoThrottle, robots.txt, timeouts), given the list of URLs the first crawl fetched, downloading each
-and doing nothing with it. Both are timed from process start to exit. Sites with a behaviour (down, slow,
-firewall, flaky) are left out unless ``--behaviours``: the slow site's tail would measure the farm's delay,
-not the crawler.
+Builds a farm (or reuses --farm DIR), serves it in a child process, and runs three things, each in its own
+process, interleaved round after round (round 1: inspect, crawl, list; round 2: list, crawl, inspect; …) so
+the machine's noise falls on every side:
+
+* ``inspect``: ``runs.inspect.inspect_sites`` on a fresh home (no conditional GET): crawl (Scrapy worker,
+  SSRF resolver, TRS pagination, HEAD of documents, snapshots in SQLite + blob files), extraction, link
+  verification (spaced second requests), checks, scoring, results stored. Pages = GET answers stored as
+  snapshots (404s included, network failures and HEADs not).
+* ``crawl``: the idiomatic plain Scrapy spider with the same engine settings (concurrency, delay,
+  AutoThrottle, robots.txt, timeouts, depth limit): start at the homepages, follow every ``<a href>`` on the
+  same host, store nothing. The same crawl without extraction: the issue's "plain Scrapy crawl of the same
+  pages with no extraction or checks".
+* ``list``: plain Scrapy given the list of URLs the inspect crawl fetched (no link discovery at all): the
+  lower bound, a crawler doing nothing but download.
+
+Each is timed from its process start to its end (the inspect clock starts before the registry sites are
+loaded and stops when the run is stored). Sites with a behaviour (down, slow, firewall, flaky) are left out
+unless ``--behaviours``: the slow site's tail would measure the farm's delay, not the crawler.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
 from govinspect.farm import build_farm, load_farm, serving
 from govinspect.farm.server import free_port
-from govinspect.fetch.crawl import CrawlOptions, CrawlTarget, crawl
-from govinspect.store import open_store
-from govinspect.store.models import Snapshot
+from govinspect.fetch.crawl import CrawlOptions
+from govinspect.fetch.linkcheck import LinkCheckOptions
+
+
+def crawl_options(args: argparse.Namespace) -> CrawlOptions:
+    return CrawlOptions(
+        max_pages=args.max_pages,
+        max_depth=8,
+        allow_private_networks=True,
+        delay=0.0,
+        concurrency_per_host=args.per_host,
+        concurrency=64,
+        homepage_retry_spacing_s=1.0,
+    )
 
 
 def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  # runs in a child process
+    t0 = time.perf_counter()
     from urllib.parse import urlsplit
 
     import scrapy
@@ -65,7 +88,70 @@ def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  
     process = CrawlerProcess(settings=settings)
     process.crawl(Plain)
     process.start()
-    out.put(Plain.pages)
+    out.put({"pages": Plain.pages, "inner_s": time.perf_counter() - t0})
+
+
+def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
+    t0 = time.perf_counter()
+    from sqlalchemy import func, select
+
+    from govinspect.config import Settings
+    from govinspect.registry import service
+    from govinspect.runs.inspect import InspectOptions, inspect_sites
+    from govinspect.store import open_store
+    from govinspect.store.models import Snapshot
+
+    farm = load_farm(farm_dir)
+    settings = Settings(home=Path(home), database_url=f"sqlite:///{home}/govinspect.db")
+    store = open_store(settings.database_url)
+    service.import_file(store, farm.registry_csv)
+    t_import = time.perf_counter() - t0
+    first_check: list[float] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "check" and not first_check:
+            first_check.append(time.perf_counter())
+
+    t1 = time.perf_counter()
+    result = inspect_sites(
+        store,
+        settings,
+        codes,
+        InspectOptions(as_of=farm.as_of, crawl=options, links=LinkCheckOptions()),
+        progress=progress,
+    )
+    t2 = time.perf_counter()
+    with store.session() as session:
+        answered = (
+            Snapshot.crawl_id == result.crawl_id,
+            Snapshot.method == "GET",
+            Snapshot.status.is_not(None),
+        )
+        pages = session.scalar(select(func.count()).select_from(Snapshot).where(*answered))
+        urls = list(session.scalars(select(Snapshot.final_url).where(*answered, Snapshot.status == 200)))
+    store.dispose()
+    out.put(
+        {
+            "pages": pages,
+            "urls": urls,
+            "setup_s": t_import,  # registry import: setup, taken out of the inspect time
+            "inspect_s": t2 - t1,
+            "crawl_stage_s": (first_check[0] - t1) if first_check else None,
+            "findings": sum(len(o.findings) for o in result.outcomes),
+            "broken": sum(1 for o in result.outcomes for f in o.findings if f.check == "links.broken"),
+        }
+    )
+
+
+def _run(target, args: tuple) -> tuple[dict, float]:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=target, args=(*args, q))
+    proc.start()
+    result = q.get()
+    proc.join()
+    return result, time.perf_counter() - t0
 
 
 def main() -> None:
@@ -73,10 +159,13 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--farm", type=Path)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--max-pages", type=int, default=400)
     parser.add_argument("--behaviours", action="store_true")
+    parser.add_argument("--only", choices=("inspect", "crawl", "list"))
     args = parser.parse_args()
+    options = crawl_options(args)
 
     with tempfile.TemporaryDirectory(prefix="gi-crawl-bench-") as tmp:
         work = Path(tmp)
@@ -87,62 +176,67 @@ def main() -> None:
             farm = build_farm(work / "farm", sites=args.sites, seed=args.seed, port=free_port(args.sites))
             print(f"farm: {len(farm.sites)} sites built in {time.perf_counter() - t0:.1f} s", flush=True)
         sites = [s for s in farm.sites if args.behaviours or not s.behaviour]
-        options = CrawlOptions(
-            max_pages=args.max_pages,
-            max_depth=8,
-            allow_private_networks=True,
-            delay=0.0,
-            concurrency_per_host=args.per_host,
-            concurrency=64,
-            homepage_retry_spacing_s=1.0,
-        )
-        db = f"sqlite:///{work / 'g.db'}"
+        codes = [s.site_code for s in sites]
+        starts = [s.url for s in sites]
+        runs: dict[str, list[tuple[int, float]]] = {"inspect": [], "crawl": [], "list": []}
+        urls: list[str] = []
+        extra: list[dict] = []
         with serving(farm.root, mode="process", ready_timeout=120):
-            t0 = time.perf_counter()
-            report = crawl(
-                [CrawlTarget(s.site_code, s.url) for s in sites],
-                options,
-                database_url=db,
-                snapshots_dir=work / "snap",
-            )
-            ours_s = time.perf_counter() - t0
-            ours_pages = sum(r.pages for r in report.sites.values())
-            store = open_store(db)
-            with store.session() as session:
-                urls = list(
-                    session.scalars(
-                        select(Snapshot.final_url).where(
-                            Snapshot.crawl_id == report.crawl_id,
-                            Snapshot.status == 200,
-                            Snapshot.method == "GET",
+            for round_no in range(args.rounds):
+                order = ["inspect", "crawl", "list"]
+                if round_no % 2:
+                    order.reverse()
+                if args.only:
+                    order = [args.only]
+                for what in order:
+                    if what == "inspect":
+                        home = work / f"home-{round_no}"
+                        home.mkdir()
+                        info, wall = _run(_inspect, (str(farm.root), codes, options, str(home)))
+                        urls = urls or info["urls"]
+                        seconds = wall - info["setup_s"]
+                        extra.append(info)
+                        stage = info["crawl_stage_s"]
+                        print(
+                            f"round {round_no + 1} inspect: {info['pages']} pages in {seconds:.1f} s "
+                            f"(crawl stage ≈ {stage:.1f} s; {info['findings']} findings, "
+                            f"{info['broken']} links.broken)",
+                            flush=True,
                         )
-                    )
-                )
-            store.dispose()
-            ctx = mp.get_context("spawn")
-            runs = {}
-            for mode, start in (("crawl", [s.url for s in sites]), ("list", urls)):
-                q = ctx.Queue()
-                t0 = time.perf_counter()
-                proc = ctx.Process(target=_baseline, args=(mode, start, options, q))
-                proc.start()
-                runs[mode] = (q.get(), 0.0)
-                proc.join()
-                runs[mode] = (runs[mode][0], time.perf_counter() - t0)
-        blobs = sum(p.stat().st_size for p in (work / "snap").rglob("*.gz"))
-        ours_rate = ours_pages / ours_s
-        print(f"sites crawled:               {len(sites)} (status {report.status})")
-        print(f"govinspect crawl:            {ours_pages} pages in {ours_s:.1f} s = {ours_rate:.0f} pages/s")
-        for mode, label in (
-            ("crawl", "plain Scrapy crawl (a href):"),
-            ("list", "plain Scrapy, URL list only:"),
-        ):
-            pages, seconds = runs[mode]
-            rate = pages / seconds
-            print(
-                f"{label:28} {pages} pages in {seconds:.1f} s = {rate:.0f} pages/s; ratio ours/this {ours_rate / rate:.2f}"
-            )
-        print(f"snapshot blobs:              {blobs / 1e6:.1f} MB gzip for {len(urls)} pages")
+                    else:
+                        if what == "list" and not urls:
+                            continue  # needs the URLs of an inspect run
+                        info, seconds = _run(_baseline, (what, urls if what == "list" else starts, options))
+                        print(
+                            f"round {round_no + 1} {what}: {info['pages']} pages in {seconds:.1f} s",
+                            flush=True,
+                        )
+                    runs[what].append((info["pages"], seconds))
+
+        def rate(what: str) -> float | None:
+            done = runs[what]
+            return statistics.median(p / s for p, s in done) if done else None
+
+        ours = rate("inspect")
+        print()
+        print(
+            f"sites: {len(sites)} (behaviours {'in' if args.behaviours else 'left out'}), rounds: {args.rounds}"
+        )
+        labels = {
+            "inspect": "govinspect inspect (crawl+extract+links+checks+score+store)",
+            "crawl": "plain Scrapy crawl, follows <a href>, no extraction",
+            "list": "plain Scrapy given the URL list (download only)",
+        }
+        for what, label in labels.items():
+            r = rate(what)
+            if r is None:
+                continue
+            each = ", ".join(f"{p} p / {s:.1f} s" for p, s in runs[what])
+            print(f"{label:62} median {r:6.0f} pages/s  [{each}]")
+        for what, name in (("crawl", "same crawl without extraction"), ("list", "URL-list lower bound")):
+            base = rate(what)
+            if ours and base:
+                print(f"ratio inspect / plain Scrapy ({name}): {ours / base:.2f}")
         sys.stdout.flush()
 
 
