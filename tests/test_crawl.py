@@ -358,3 +358,14 @@ def test_news_and_notice_columns_older_pages_come_before_other_columns_tails() -
     assert _pagination_priority("hot", 2) > _pagination_priority("list", 2)
     # but every column's newest articles first
     assert _link_priority("list", "article", 4) > _link_priority("hotpage", "article", 0)
+
+
+def test_homepage_aliases_are_fetched_last() -> None:
+    """/ and /index.html are one page on nearly every site: the second spelling must not cost the budget
+    a column."""
+    from govinspect.fetch.spider import _HOME_ALIAS
+
+    assert all(
+        _HOME_ALIAS.match(p) for p in ("/", "/index.html", "/index.shtml", "/default.aspx", "/INDEX.HTM")
+    )
+    assert not any(_HOME_ALIAS.match(p) for p in ("/col/index.html", "/index_1.html", "/xxgk/"))

@@ -290,7 +290,9 @@ def _is_textual(content_type: str | None, body: bytes) -> bool:
 # is read from its URL's shape (the rules of ``extract.columns`` for articles, copied: fetch sits below
 # extract) and from the page that linked it.
 
-_HOME_ALIAS = re.compile(r"^/(?:index|default|main|home)\.(?:s?html?|jsp|aspx?|php)$", re.I)
+_HOME_ALIAS = re.compile(
+    r"^/(?:(?:index|default|main|home)\.(?:s?html?|jsp|aspx?|php))?$", re.I
+)  # / or /index.html
 URL_LENGTH_LIMIT = 2083  # Scrapy's UrlLengthMiddleware would drop longer ones silently
 _ARTICLE_URL = re.compile(
     r"/art_\d+_\d+\.|/art/\d{4}/|/content[_-]\d+|/content\.jsp|/t\d{8}_\d+|/\d{4}-\d{2}/\d{2}/|"
