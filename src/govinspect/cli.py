@@ -44,6 +44,9 @@ app.add_typer(text_app, name="text")
 from govinspect.workdays.cli import app as workdays_app  # noqa: E402  (registered beside text)
 
 app.add_typer(workdays_app, name="workdays")
+from govinspect.reports.cli import app as report_app  # noqa: E402  (registered beside workdays)
+
+app.add_typer(report_app, name="report")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -1,0 +1,1 @@
+"""The circular (通报): figures computed and self-checked once, rendered as DOCX, XLSX and HTML."""
