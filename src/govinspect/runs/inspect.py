@@ -9,26 +9,30 @@ needs it) is optional: without it the run records, in its options, that renderin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 
 from govinspect.checks.finding import Finding
-from govinspect.checks.registry import run_checks
 from govinspect.config import Settings
 from govinspect.extract.model import Expected, SiteModel
 from govinspect.fetch.browser import BrowserOptions, BrowserSession, find_chromium, unavailable_reason
 from govinspect.fetch.crawl import CrawlOptions, CrawlProgress, CrawlTarget, crawl
-from govinspect.fetch.linkcheck import LinkCheckOptions, check_links
-from govinspect.runs.content_step import scan_site
+from govinspect.fetch.linkcheck import LinkCheckOptions
 from govinspect.runs.contract import SiteOutcome
 from govinspect.runs.evidence import ScreenshotReport, screenshot_vetoes
-from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
+from govinspect.runs.model_builder import Override, StoredPage
 from govinspect.runs.render_step import LazyBrowser, RenderReport, render_site
 from govinspect.runs.serialize import model_to_dict
-from govinspect.scoring.engine import SiteScore, score_site
+from govinspect.runs.site_judge import (
+    JudgeContext,
+    SiteJob,
+    default_workers,
+    judges,
+    stored_pages,
+)
+from govinspect.scoring.engine import SiteScore
 from govinspect.scoring.profile import Profile, load_profile
 from govinspect.store import Store
 from govinspect.store.models import Site, utcnow
@@ -50,9 +54,9 @@ class InspectOptions:
     max_render_pages: int = 20  # per site
     max_screenshots: int = 3  # pages per site
     chromium: str = "/usr/bin/chromium"
-    text_checks: bool = (
-        True  # wording, typos, personal data, hidden links on every page (runs/content_step.py)
-    )
+    # Wording, typos, personal data, hidden links on every page (runs/content_step.py).
+    text_checks: bool = True
+    workers: int | None = None  # processes judging sites after the crawl (None: one per core, at most 3)
 
 
 @dataclass
@@ -65,32 +69,6 @@ class InspectionResult:
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-def _headers(raw: dict[str, Any]) -> dict[str, str]:
-    flat = {}
-    for key, value in (raw or {}).items():
-        flat[str(key).lower()] = value[0] if isinstance(value, list) and value else str(value)
-    return flat
-
-
-def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> list[StoredPage]:
-    pages = []
-    for row in snapshots.pages(crawl_id, site_code):
-        pages.append(
-            StoredPage(
-                snapshot_id=row.id,
-                url=row.url,
-                final_url=row.final_url,
-                kind=row.kind,
-                status=row.status,
-                error=row.error,
-                headers=_headers(row.headers),
-                attempt=row.attempt,
-                load_body=lambda row=row: snapshots.body(row),
-            )
-        )
-    return pages
 
 
 def overrides_for(store: Store, site_code: str) -> dict[str, Override]:
@@ -108,11 +86,6 @@ def expected_of(site: Site) -> Expected:
     return Expected(
         site.site_code, site.name, site.unit.name, site.icp, site.psb, site.has_services is not False
     )
-
-
-def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
-    findings = run_checks(model, profile, as_of)
-    return findings, score_site(findings, profile, has_services=model.expected.has_services)
 
 
 def save_result(
@@ -199,7 +172,6 @@ def inspect_sites(
 
     snapshots = SnapshotStore(store, settings.snapshots_dir)
     outcomes = []
-    links = replace(options.links, allow_private_networks=options.crawl.allow_private_networks)
     browser_options = BrowserOptions(
         allow_private_networks=options.crawl.allow_private_networks,
         chromium=options.chromium,
@@ -210,34 +182,50 @@ def inspect_sites(
     chromium = find_chromium(options.chromium)
     rendering = RenderReport(available=chromium is not None, note=None if chromium else unavailable_reason())
     shots = ScreenshotReport(available=chromium is not None, note=rendering.note)
+    context = JudgeContext(
+        database_url=settings.database_url,
+        snapshots_dir=settings.snapshots_dir,
+        crawl_id=report.crawl_id,
+        profile=options.profile,
+        profiles_dir=settings.home / "profiles",
+        options=options,
+    )
+    workers = options.workers or default_workers(len(sites))
     try:
-        for number, site in enumerate(sites, 1):
-            stored = stored_pages(snapshots, report.crawl_id, site.site_code)
-            if options.render and _render_site(
-                browser, snapshots, report.crawl_id, site, stored, profile, options, rendering
-            ):
-                stored = stored_pages(snapshots, report.crawl_id, site.site_code)
-            extraction = SiteExtraction.read(expected_of(site), site.url, stored, profile, options.as_of)
-            verified = check_links(extraction.link_targets(options.max_external_links), links)
-            model = extraction.model(verified, overrides_for(store, site.site_code))
-            if options.text_checks:
-                model = replace(model, content=scan_site(extraction, site.region))
-            findings, score = judge(model, profile, options.as_of)
-            if options.screenshots and chromium is not None:
-                findings = screenshot_vetoes(
-                    browser,
+        with judges(context, workers, store) as pool:
+            pending = []
+            for site in sites:
+                if options.render:
+                    stored = stored_pages(snapshots, report.crawl_id, site.site_code)
+                    _render_site(
+                        browser, snapshots, report.crawl_id, site, stored, profile, options, rendering
+                    )
+                job = SiteJob(
                     site.site_code,
-                    findings,
-                    score.severities,
-                    home=settings.home,
-                    run_id=run_id,
-                    limit=options.max_screenshots,
-                    report=shots,
+                    site.url,
+                    site.region,
+                    expected_of(site),
+                    overrides_for(store, site.site_code),
                 )
-            save_result(store, run_id, site.id, model, findings, score)
-            outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, score))
-            if progress:
-                progress("check", number, len(sites))
+                pending.append((site, pool.submit(job)))
+            for number, (site, future) in enumerate(pending, 1):
+                judged = future.result()
+                findings = judged.findings
+                if options.screenshots and chromium is not None:
+                    findings = screenshot_vetoes(
+                        browser,
+                        site.site_code,
+                        findings,
+                        judged.score.severities,
+                        home=settings.home,
+                        run_id=run_id,
+                        limit=options.max_screenshots,
+                        report=shots,
+                    )
+                save_result(store, run_id, site.id, judged.model, findings, judged.score)
+                outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, judged.score))
+                if progress:
+                    progress("check", number, len(sites))
     finally:
         browser.close()
 

@@ -17,8 +17,9 @@ from govinspect.config import Settings
 from govinspect.extract.model import Expected
 from govinspect.runs.columns import apply_overrides
 from govinspect.runs.contract import SiteOutcome
-from govinspect.runs.inspect import InspectionResult, expected_of, judge, overrides_for, save_result
+from govinspect.runs.inspect import InspectionResult, expected_of, overrides_for, save_result
 from govinspect.runs.serialize import model_from_dict
+from govinspect.runs.site_judge import judge
 from govinspect.scoring.profile import Profile, load_profile
 from govinspect.store import Store
 from govinspect.store.models import utcnow

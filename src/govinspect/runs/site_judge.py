@@ -1,0 +1,179 @@
+"""After the crawl, each site is judged on its own: read its snapshots, extract, verify its links, read its words,
+check and score. That work is CPU-bound (HTML parsing) with network waits (the spaced second request of a link
+check) and shares nothing between sites, so it runs in a pool of worker processes; the parent keeps what must be
+single (the browser, the writes of results) and consumes the judgements in site order, so a run's output does not
+depend on which worker finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govinspect.checks.finding import Finding
+from govinspect.checks.registry import run_checks
+from govinspect.extract.model import Expected, SiteModel
+from govinspect.fetch.linkcheck import check_links
+from govinspect.runs.content_step import scan_site
+from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
+from govinspect.scoring.engine import SiteScore, score_site
+from govinspect.scoring.profile import Profile, load_profile
+from govinspect.store import Store, open_store
+from govinspect.store.snapshots import SnapshotStore
+
+if TYPE_CHECKING:
+    from govinspect.runs.inspect import InspectOptions
+
+
+def _headers(raw: dict[str, Any]) -> dict[str, str]:
+    flat = {}
+    for key, value in (raw or {}).items():
+        flat[str(key).lower()] = value[0] if isinstance(value, list) and value else str(value)
+    return flat
+
+
+def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> list[StoredPage]:
+    pages = []
+    for row in snapshots.pages(crawl_id, site_code):
+        pages.append(
+            StoredPage(
+                snapshot_id=row.id,
+                url=row.url,
+                final_url=row.final_url,
+                kind=row.kind,
+                status=row.status,
+                error=row.error,
+                headers=_headers(row.headers),
+                attempt=row.attempt,
+                load_body=lambda row=row: snapshots.body(row),
+            )
+        )
+    return pages
+
+
+def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
+    findings = run_checks(model, profile, as_of)
+    return findings, score_site(findings, profile, has_services=model.expected.has_services)
+
+
+@dataclass(frozen=True)
+class SiteJob:
+    site_code: str
+    url: str
+    region: str
+    expected: Expected
+    overrides: dict[str, Override]
+
+
+@dataclass
+class SiteJudgement:
+    model: SiteModel
+    findings: list[Finding]
+    score: SiteScore
+
+
+@dataclass(frozen=True)
+class JudgeContext:
+    """Everything a worker needs, picklable: it opens its own store and loads the profile itself."""
+
+    database_url: str
+    snapshots_dir: Path
+    crawl_id: int
+    profile: str
+    profiles_dir: Path
+    options: InspectOptions
+
+
+@dataclass
+class _Judge:
+    context: JudgeContext
+    store: Store
+    snapshots: SnapshotStore
+    profile: Profile
+
+    @classmethod
+    def open(cls, context: JudgeContext, store: Store | None = None) -> _Judge:
+        opened = store or open_store(context.database_url)
+        return cls(
+            context,
+            opened,
+            SnapshotStore(opened, context.snapshots_dir),
+            load_profile(context.profile, user_dir=context.profiles_dir),
+        )
+
+    def __call__(self, job: SiteJob) -> SiteJudgement:
+        options = self.context.options
+        links = replace(options.links, allow_private_networks=options.crawl.allow_private_networks)
+        stored = stored_pages(self.snapshots, self.context.crawl_id, job.site_code)
+        extraction = SiteExtraction.read(job.expected, job.url, stored, self.profile, options.as_of)
+        verified = check_links(extraction.link_targets(options.max_external_links), links)
+        model = extraction.model(verified, job.overrides)
+        if options.text_checks:
+            model = replace(model, content=scan_site(extraction, job.region))
+        findings, score = judge(model, self.profile, options.as_of)
+        return SiteJudgement(model, findings, score)
+
+
+_worker: dict[str, _Judge] = {}
+
+
+def _init_worker(context: JudgeContext) -> None:
+    _worker["judge"] = _Judge.open(context)
+
+
+def _judge_in_worker(job: SiteJob) -> SiteJudgement:
+    return _worker["judge"](job)
+
+
+def default_workers(sites: int) -> int:
+    """One process per core, at most three (each holds the text models: memory stays bounded); in-process for a
+    few sites."""
+    if sites < 4:
+        return 1
+    return max(1, min(3, os.cpu_count() or 1, sites))
+
+
+class _InProcess:
+    def __init__(self, judge: _Judge) -> None:
+        self.judge = judge
+
+    def submit(self, job: SiteJob) -> Future[SiteJudgement]:
+        future: Future[SiteJudgement] = Future()
+        try:
+            future.set_result(self.judge(job))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+class _Pool:
+    def __init__(self, executor: ProcessPoolExecutor) -> None:
+        self.executor = executor
+
+    def submit(self, job: SiteJob) -> Future[SiteJudgement]:
+        return self.executor.submit(_judge_in_worker, job)
+
+
+@contextmanager
+def judges(context: JudgeContext, workers: int, store: Store) -> Iterator[_InProcess | _Pool]:
+    """``submit(job)`` gives a future judgement; with one worker the work is done in this process, at once."""
+    if workers <= 1:
+        yield _InProcess(_Judge.open(context, store))
+        return
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),  # the parent has threads (Scrapy, the browser)
+        initializer=_init_worker,
+        initargs=(context,),
+    )
+    try:
+        yield _Pool(executor)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
