@@ -45,6 +45,29 @@ def text(cell: Cell) -> str:
     return str(cell)
 
 
+# Header rows of the numbered attachments (None: covered by a merged cell); the shipped DOCX template
+# (templates/make_template.py) draws the same headers.
+A1_HEADER: list[list[str | None]] = [
+    [
+        "序号",
+        "省级/设区市",
+        "运行网站总数",
+        "市级政府",
+        None,
+        "县级及以下",
+        None,
+        "抽查网站数",
+        "存在突出问题网站数",
+    ],
+    [None, None, None, "门户", "部门", "县级门户", "县级以下", None, None],
+]
+A1_MERGES = [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 0, 4), (0, 5, 0, 6), (0, 7, 1, 7), (0, 8, 1, 8)]
+A2_HEADER: list[list[str | None]] = [["得分", "政府网站名称"]]
+A3_HEADER: list[list[str | None]] = [
+    ["序号", "所属地方或部门", "网站名称", "存在的突出问题", "网站标识码", "备注"]
+]
+
+
 def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
     sub = f"（{figures.period_label}）" if figures.period_label else ""
     a1 = Attachment(
@@ -52,29 +75,8 @@ def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
         number=1,
         title=f"{scope}政府网站运行和检查情况",
         subtitle=sub,
-        header=[
-            [
-                "序号",
-                "省级/设区市",
-                "运行网站总数",
-                "市级政府",
-                None,
-                "县级及以下",
-                None,
-                "抽查网站数",
-                "存在突出问题网站数",
-            ],
-            [None, None, None, "门户", "部门", "县级门户", "县级以下", None, None],
-        ],
-        merges=[
-            (0, 0, 1, 0),
-            (0, 1, 1, 1),
-            (0, 2, 1, 2),
-            (0, 3, 0, 4),
-            (0, 5, 0, 6),
-            (0, 7, 1, 7),
-            (0, 8, 1, 8),
-        ],
+        header=A1_HEADER,
+        merges=A1_MERGES,
         rows=[r.cells() for r in figures.region_rows],
         widths=[6, 20, 12, 8, 8, 10, 10, 12, 14],
         total=figures.region_total.cells(),
@@ -84,7 +86,7 @@ def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
         number=2,
         title="检查得分较高的政府网站名单",
         subtitle=sub,
-        header=[["得分", "政府网站名称"]],
+        header=A2_HEADER,
         merges=[],
         rows=[[band.label, "、".join(s.name for s in band.sites)] for band in figures.bands],
         widths=[14, 90],
@@ -95,7 +97,7 @@ def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
         number=3,
         title="检查发现突出问题的政府网站名单",
         subtitle=sub,
-        header=[["序号", "所属地方或部门", "网站名称", "存在的突出问题", "网站标识码", "备注"]],
+        header=A3_HEADER,
         merges=[],
         rows=[[p.index, p.place, p.name, p.problems, p.site_code, p.note] for p in figures.problem_sites],
         widths=[6, 22, 36, 30, 14, 12],

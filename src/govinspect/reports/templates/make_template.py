@@ -24,6 +24,8 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from govinspect.reports.tables import A1_HEADER, A1_MERGES, A2_HEADER, A3_HEADER
+
 HERE = Path(__file__).parent
 DEFAULT = HERE / "通报模板.docx"
 TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, SONG_FONT = (
@@ -36,31 +38,10 @@ TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, SONG_FONT = (
 SAN_HAO, ER_HAO, XIAO_SI = Pt(16), Pt(22), Pt(12)
 
 # Attachment tables: (key, header rows with None under a merge, merges, widths in mm).
-A1_HEADER = [
-    [
-        "序号",
-        "省级/设区市",
-        "运行网站总数",
-        "市级政府",
-        None,
-        "县级及以下",
-        None,
-        "抽查网站数",
-        "存在突出问题网站数",
-    ],
-    [None, None, None, "门户", "部门", "县级门户", "县级以下", None, None],
-]
-A1_MERGES = [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 0, 4), (0, 5, 0, 6), (0, 7, 1, 7), (0, 8, 1, 8)]
 TABLES = [
     ("a1", A1_HEADER, A1_MERGES, [10, 30, 18, 14, 14, 16, 16, 18, 20], True),
-    ("a2", [["得分", "政府网站名称"]], [], [30, 126], False),
-    (
-        "a3",
-        [["序号", "所属地方或部门", "网站名称", "存在的突出问题", "网站标识码", "备注"]],
-        [],
-        [10, 28, 40, 36, 26, 16],
-        False,
-    ),
+    ("a2", A2_HEADER, [], [30, 126], False),
+    ("a3", A3_HEADER, [], [10, 28, 40, 36, 26, 16], False),
 ]
 
 
