@@ -36,7 +36,7 @@ from pathlib import Path
 from govinspect.farm import build_farm, load_farm, serving
 from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import CrawlOptions
-from govinspect.fetch.linkcheck import LinkCheckOptions
+from timed_inspect import timed_inspection
 
 
 def crawl_options(args: argparse.Namespace) -> CrawlOptions:
@@ -92,35 +92,12 @@ def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  
 
 
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
-    t0 = time.perf_counter()
     from sqlalchemy import func, select
 
-    from govinspect.config import Settings
-    from govinspect.registry import service
-    from govinspect.runs.inspect import InspectOptions, inspect_sites
-    from govinspect.store import open_store
     from govinspect.store.models import Snapshot
 
-    farm = load_farm(farm_dir)
-    settings = Settings(home=Path(home), database_url=f"sqlite:///{home}/govinspect.db")
-    store = open_store(settings.database_url)
-    service.import_file(store, farm.registry_csv)
-    t_import = time.perf_counter() - t0
-    first_check: list[float] = []
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage == "check" and not first_check:
-            first_check.append(time.perf_counter())
-
-    t1 = time.perf_counter()
-    result = inspect_sites(
-        store,
-        settings,
-        codes,
-        InspectOptions(as_of=farm.as_of, crawl=options, links=LinkCheckOptions()),
-        progress=progress,
-    )
-    t2 = time.perf_counter()
+    timed = timed_inspection(farm_dir, codes, options, home)
+    result, store = timed.result, timed.store
     with store.session() as session:
         answered = (
             Snapshot.crawl_id == result.crawl_id,
@@ -134,9 +111,9 @@ def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, 
         {
             "pages": pages,
             "urls": urls,
-            "setup_s": t_import,  # registry import: setup, taken out of the inspect time
-            "inspect_s": t2 - t1,
-            "crawl_stage_s": (first_check[0] - t1) if first_check else None,
+            "setup_s": timed.setup_s,  # registry import: setup, taken out of the inspect time
+            "inspect_s": timed.inspect_s,
+            "crawl_stage_s": timed.crawl_stage_s,
             "findings": sum(len(o.findings) for o in result.outcomes),
             "broken": sum(1 for o in result.outcomes for f in o.findings if f.check == "links.broken"),
         }

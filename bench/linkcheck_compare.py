@@ -49,6 +49,7 @@ from w3lib.url import canonicalize_url
 from govinspect.farm import build_farm, load_farm, serving
 from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import DEFAULT_USER_AGENT, CrawlOptions
+from timed_inspect import timed_inspection
 
 # LinkChecker's own command, with its per-host wait lifted unless --polite (see the module docstring).
 UNTHROTTLED = (
@@ -60,30 +61,12 @@ ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg"
 
 
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
-    t0 = time.perf_counter()
     from sqlalchemy import select
 
-    from govinspect.config import Settings
-    from govinspect.registry import service
-    from govinspect.runs.inspect import InspectOptions, inspect_sites
-    from govinspect.store import open_store
     from govinspect.store.models import Snapshot
 
-    farm = load_farm(farm_dir)
-    settings = Settings(home=Path(home), database_url=f"sqlite:///{home}/govinspect.db")
-    store = open_store(settings.database_url)
-    service.import_file(store, farm.registry_csv)
-    setup = time.perf_counter() - t0
-    first_check: list[float] = []
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage == "check" and not first_check:
-            first_check.append(time.perf_counter())
-
-    t1 = time.perf_counter()
-    result = inspect_sites(
-        store, settings, codes, InspectOptions(as_of=farm.as_of, crawl=options), progress=progress
-    )
+    timed = timed_inspection(farm_dir, codes, options, home)
+    result, store = timed.result, timed.store
     findings = [
         {
             "site": o.site_code,
@@ -115,9 +98,14 @@ def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, 
             )
         )
     store.dispose()
-    crawl_stage = first_check[0] - t1 if first_check else None
     out.put(
-        {"setup_s": setup, "findings": findings, "fetched": fetched, "pages": pages, "crawl_s": crawl_stage}
+        {
+            "setup_s": timed.setup_s,
+            "findings": findings,
+            "fetched": fetched,
+            "pages": pages,
+            "crawl_s": timed.crawl_stage_s,
+        }
     )
 
 
