@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
@@ -17,13 +19,18 @@ from govinspect.farm.cli import app as farm_app
 from govinspect.registry import service
 from govinspect.registry.tabular import RegistryFileError
 from govinspect.registry.validate import account_rows, site_rows
+from govinspect.scoring.rates import percent_text
 from govinspect.store import Store, open_store
 from govinspect.store.db import StoreError
 from govinspect.views import print_outcomes, progress_bar
 
 if TYPE_CHECKING:
-    from govinspect.runs.inspect import InspectionResult
+    from govinspect.runs.inspect import InspectionResult, InspectOptions
+    from govinspect.runs.period import Period
+    from govinspect.runs.plan import PlanView
     from govinspect.scoring.profile import Profile
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="govinspect：政府网站与政务新媒体检查、评分、通报与整改跟踪。",
@@ -211,6 +218,95 @@ def _parse_date(value: str, option: str) -> date:
         raise typer.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
 
 
+# The options `inspect` and `run start` share: one definition, one way to turn them into InspectOptions.
+JsonOption = Annotated[Path | None, typer.Option("--json", help="按约定格式输出结果 JSON。")]
+AllowPrivateOption = Annotated[
+    bool,
+    typer.Option("--allow-private-networks", help="允许访问内网和本机地址（仅限检查本辖区内网网站或测试）。"),
+]
+MaxPagesOption = Annotated[
+    int, typer.Option("--max-pages", min=1, max=100_000, help="每个网站最多抓取的页面数。")
+]
+IgnoreRobotsOption = Annotated[
+    bool, typer.Option("--ignore-robots", help="不遵守 robots.txt（仅限本辖区网站；运行记录会注明）。")
+]
+
+
+@dataclass(frozen=True)
+class CrawlChoices:
+    """What the operator chose for a crawl on the command line (``inspect`` and ``run start``)."""
+
+    max_pages: int = 200
+    ignore_robots: bool = False
+    allow_private: bool = False
+
+
+def _inspect_options(when: date, profile: str, period: str | None, crawl: CrawlChoices) -> InspectOptions:
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.inspect import InspectOptions
+
+    return InspectOptions(
+        as_of=when,
+        profile=profile,
+        period=period,
+        crawl=CrawlOptions(
+            max_pages=crawl.max_pages,
+            obey_robots=not crawl.ignore_robots,
+            allow_private_networks=crawl.allow_private,
+        ),
+    )
+
+
+def _refuse_private(db: Store, codes: list[str], crawl: CrawlChoices) -> None:
+    if crawl.allow_private:
+        return
+    refused = _refused_sites(db, codes)
+    if refused:
+        for line in refused:
+            err.print(f"  {line}", highlight=False)
+        raise fail(
+            "以上网站地址指向内网或本机，已拒绝检查；如确为本辖区内网网站，请加 --allow-private-networks",
+            code=2,
+        )
+
+
+def _with_progress(
+    sites: int, crawl: CrawlChoices, work: Callable[[Callable[[str, int, int], None]], T]
+) -> T:
+    """Run an inspection under the crawl and check progress bars; a bad profile name is an error message."""
+    from govinspect.scoring.profile import ProfileError
+
+    with progress_bar() as bar:
+        crawl_task = bar.add_task("抓取网站", total=sites * crawl.max_pages)
+        check_task = bar.add_task("检查与评分", total=sites)
+        requests: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage.startswith("crawl:"):
+                requests[stage] = done
+                bar.update(crawl_task, completed=sum(requests.values()))
+            else:
+                bar.update(crawl_task, completed=sites * crawl.max_pages)
+                bar.update(check_task, completed=done, total=total)
+
+        try:
+            return work(progress)
+        except ProfileError as exc:
+            raise fail(str(exc)) from exc
+
+
+def _period_of(value: str | None, when: date, option: str = "--period") -> Period:
+    """The given period (validated), else the quarter of ``when``; a period that begins after ``when`` is refused."""
+    from govinspect.runs.period import PeriodError, check_as_of, parse_period, quarter_of
+
+    try:
+        period = parse_period(value) if value is not None else quarter_of(when)
+        check_as_of(period, when)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+    return period
+
+
 @app.command()
 def inspect(
     as_of: Annotated[str, typer.Option("--as-of", help="监测时间点，格式 YYYY-MM-DD。")],
@@ -220,26 +316,21 @@ def inspect(
     site: Annotated[list[str] | None, typer.Option("--site", help="按网站标识码检查（可重复）。")] = None,
     all_sites: Annotated[bool, typer.Option("--all", help="检查名录中所有运行中的网站。")] = False,
     profile: Annotated[str, typer.Option("--profile", help="指标配置。")] = "national-2019",
-    json_out: Annotated[Path | None, typer.Option("--json", help="按约定格式输出结果 JSON。")] = None,
-    allow_private: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-networks", help="允许访问内网和本机地址（仅限检查本辖区内网网站或测试）。"
-        ),
-    ] = False,
-    max_pages: Annotated[
-        int, typer.Option("--max-pages", min=1, max=100_000, help="每个网站最多抓取的页面数。")
-    ] = 200,
-    ignore_robots: Annotated[
-        bool, typer.Option("--ignore-robots", help="不遵守 robots.txt（仅限本辖区网站；运行记录会注明）。")
-    ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="检查期：季度 2020Q1 或月份 2020-03（缺省为监测时间点所在季度）。"),
+    ] = None,
+    json_out: JsonOption = None,
+    allow_private: AllowPrivateOption = False,
+    max_pages: MaxPagesOption = 200,
+    ignore_robots: IgnoreRobotsOption = False,
 ) -> None:
     """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。"""
-    from govinspect.fetch.crawl import CrawlOptions
-    from govinspect.runs.inspect import InspectOptions, inspect_sites
-    from govinspect.scoring.profile import ProfileError
+    from govinspect.runs.inspect import inspect_sites
 
     when = _parse_date(as_of, "--as-of")
+    checked_period = _period_of(period, when)
+    crawl = CrawlChoices(max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private)
     db = store()
     codes: list[str] = list(site or [])
     if sites_file is not None:
@@ -260,50 +351,27 @@ def inspect(
     if unknown:
         raise fail(f"名录中没有这些网站标识码：{'、'.join(unknown)}")
 
-    if not allow_private:
-        refused = _refused_sites(db, codes)
-        if refused:
-            for line in refused:
-                err.print(f"  {line}", highlight=False)
-            raise fail(
-                "以上网站地址指向内网或本机，已拒绝检查；如确为本辖区内网网站，请加 --allow-private-networks",
-                code=2,
-            )
-    options = InspectOptions(
-        as_of=when,
-        profile=profile,
-        crawl=CrawlOptions(
-            max_pages=max_pages, obey_robots=not ignore_robots, allow_private_networks=allow_private
-        ),
+    _refuse_private(db, codes, crawl)
+    options = _inspect_options(when, profile, checked_period.text, crawl)
+    result = _with_progress(
+        len(codes), crawl, lambda progress: inspect_sites(db, settings(), codes, options, progress=progress)
     )
-    with progress_bar() as bar:
-        crawl_task = bar.add_task("抓取网站", total=len(codes) * max_pages)
-        check_task = bar.add_task("检查与评分", total=len(codes))
-        requests: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage.startswith("crawl:"):
-                requests[stage] = done
-                bar.update(crawl_task, completed=sum(requests.values()))
-            else:
-                bar.update(crawl_task, completed=len(codes) * max_pages)
-                bar.update(check_task, completed=done, total=total)
-
-        try:
-            result = inspect_sites(db, settings(), codes, options, progress=progress)
-        except ProfileError as exc:
-            raise fail(str(exc)) from exc
-    _finish_run(result, when, json_out)
+    _finish_run(result, when, json_out, checked_period.text)
 
 
-def _finish_run(result: InspectionResult, when: date, json_out: Path | None) -> None:
+def _finish_run(
+    result: InspectionResult, when: date, json_out: Path | None, period: str | None = None
+) -> None:
     from govinspect.runs.contract import document, write_json
 
     print_outcomes(result.outcomes, result.profile.id, when, result.run_id)
     for note in result.notes:
         console.print(Text(f"注意：{note}", style="yellow"))
+    if period is not None:
+        console.print(f"检查期：{period}")
     if json_out is not None:
-        write_json(json_out, document(when, result.profile.id, result.outcomes, run_id=result.run_id))
+        extra = {"run_id": result.run_id, **({"period": period} if period else {})}
+        write_json(json_out, document(when, result.profile.id, result.outcomes, **extra))
         console.print(f"结果已写入 {json_out}")
 
 
@@ -425,6 +493,294 @@ def demo(
 
     db = store()
     run_demo(db, settings(), sites=sites, seed=seed, port=port, summary=lambda: summary_tables(db))
+
+
+# -- run plans (抽查/复查) and imported results --------------------------------------------------------------
+
+run_app = typer.Typer(
+    help="检查计划：按地区与类别分层抽查、复查上期不合格网站，并按计划执行检查。", no_args_is_help=True
+)
+app.add_typer(run_app, name="run")
+results_app = typer.Typer(
+    help="检查结果文件：导入（另一任务或其他工具按约定格式输出的 JSON）与导出。", no_args_is_help=True
+)
+app.add_typer(results_app, name="results")
+
+_FIELD_LABELS = {"region": "所属地区", "category": "类别", "unit": "主办单位"}
+
+
+def _plan_or_fail(action: Callable[[], T]) -> T:
+    from govinspect.runs.period import PeriodError
+    from govinspect.runs.plan import PlanError
+
+    try:
+        return action()
+    except (PlanError, PeriodError) as exc:
+        raise fail(str(exc)) from exc
+
+
+def print_plan(plan: PlanView, *, sites: bool = False) -> None:
+    """Per stratum: running sites, sampled, portals, re-checks; then the totals, the rule and the seed."""
+    strata = " × ".join(_FIELD_LABELS.get(f, f) for f in plan.by) or "不分层"
+    table = Table(title=f"检查计划 {plan.id}：{plan.period_label}（{plan.period}），按{strata}分层")
+    for label in [*(_FIELD_LABELS.get(f, f) for f in plan.by)] or ["全部网站"]:
+        table.add_column(label)
+    for label in ("运行网站", "抽取", "其中门户", "其中复查", "抽查比例"):
+        table.add_column(label, justify="right")
+    for row in plan.strata:
+        cells = [Text(v) for v in row.stratum] or [Text("全部")]
+        table.add_row(
+            *cells,
+            str(row.total),
+            str(row.sampled),
+            str(row.portals),
+            str(row.rechecks),
+            percent_text(row.sampled, row.total),
+        )
+    table.add_section()
+    total = sum(r.total for r in plan.strata)
+    sampled = len(plan.sites)
+    table.add_row(
+        *(["合计"] + [""] * (max(len(plan.by), 1) - 1)),
+        str(total),
+        str(sampled),
+        str(sum(1 for s in plan.sites if s.portal)),
+        str(sum(1 for s in plan.sites if s.recheck)),
+        percent_text(sampled, total),
+    )
+    console.print(table)
+    console.print(
+        Text(
+            f"抽查比例 {plan.ratio_label}：每层抽取 ⌈比例 × 该层网站数⌉ 家（向上取整，非空层至少 1 家），"
+            f"门户网站与复查网站必检并计入该层数量；其余按随机种子 {plan.seed} 抽签。"
+        )
+    )
+    if plan.include_failed_from:
+        console.print(
+            Text(
+                f"复查：{plan.include_failed_from} 不合格的网站 {sum(1 for s in plan.sites if s.recheck)} 家，已全部列入。"
+            )
+        )
+    for note in plan.notes:
+        console.print(Text(f"注意：{note}", style="yellow"))
+    if plan.runs:
+        shown = "、".join(f"{run_id}（{RUN_STATUS.get(status, status)}）" for run_id, status in plan.runs)
+        console.print(Text(f"检查任务：{shown}"))
+    if sites:
+        listing = Table("网站标识码", "网站名称", *(_FIELD_LABELS.get(f, f) for f in plan.by), "列入原因")
+        for site in plan.sites:
+            why = "、".join(
+                w for w, on in (("门户", site.portal), ("复查", site.recheck), ("抽签", site.drawn)) if on
+            )
+            listing.add_row(Text(site.site_code), Text(site.name), *(Text(v) for v in site.stratum), why)
+        listing.title = f"计划中的网站（共 {len(plan.sites)} 家）"
+        console.print(listing)
+
+
+RUN_STATUS = {"running": "未完成", "finished": "已完成", "failed": "已中止"}
+
+
+@run_app.command("plan")
+def run_plan(
+    period: Annotated[
+        str | None, typer.Option("--period", help="检查期：季度 2020Q1 或月份 2020-03。")
+    ] = None,
+    ratio: Annotated[
+        str | None, typer.Option("--ratio", help="抽查比例，如 0.6 或 60%（各层向上取整）。")
+    ] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="全面检查：列入全部运行中的网站。")] = False,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="分层字段，逗号分隔：region（所属地区）、category（类别）、unit（主办单位）或 none。"
+        ),
+    ] = "region,category",
+    include_failed_from: Annotated[
+        str | None, typer.Option("--include-failed-from", help="复查此检查期不合格的网站（全部列入）。")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, help="随机种子：名录、种子与参数相同则计划相同（缺省随机生成并记录）。"
+        ),
+    ] = None,
+    show_id: Annotated[
+        int | None, typer.Option("--show", help="显示已保存的计划（含网站清单），不新建计划。")
+    ] = None,
+    list_sites: Annotated[bool, typer.Option("--sites", help="同时列出计划中的每个网站。")] = False,
+) -> None:
+    """制定检查计划：按地区与类别分层抽查（门户网站必检），复查上期不合格网站；计划保存后用 run start 执行。"""
+    from govinspect.runs.period import parse_period
+    from govinspect.runs.plan import load_plan, make_plan, parse_ratio, parse_strata
+
+    db = store()
+    if show_id is not None:
+        print_plan(_plan_or_fail(lambda: load_plan(db, show_id)), sites=True)
+        return
+    if period is None:
+        raise fail("请用 --period 指定检查期（如 2020Q1 或 2020-03）", code=2)
+    if all_sites == (ratio is not None):
+        raise fail("请指定 --ratio（抽查比例）或 --all（全面检查）之一", code=2)
+
+    def draw() -> PlanView:
+        return make_plan(
+            db,
+            parse_period(period),
+            ratio=None if all_sites else parse_ratio(ratio or ""),
+            by=parse_strata(by),
+            include_failed_from=parse_period(include_failed_from) if include_failed_from else None,
+            seed=seed,
+        )
+
+    plan = _plan_or_fail(draw)
+    print_plan(plan, sites=list_sites)
+    console.print(f"计划已保存，编号 {plan.id}。执行：govinspect run start {plan.id} --as-of YYYY-MM-DD")
+
+
+@run_app.command("plans")
+def run_plans(
+    period: Annotated[str | None, typer.Option("--period", help="只列出该检查期的计划。")] = None,
+) -> None:
+    """列出已保存的检查计划及执行它们的检查任务。"""
+    from govinspect.runs.period import parse_period
+    from govinspect.runs.plan import list_plans
+
+    db = store()
+    plans = _plan_or_fail(lambda: list_plans(db, parse_period(period) if period else None))
+    table = Table(
+        "编号", "检查期", "抽查比例", "分层", "种子", "复查", "运行网站", "计划网站", "制定时间", "检查任务"
+    )
+    for p in plans:
+        table.add_row(
+            str(p.id),
+            p.period,
+            p.ratio,
+            " × ".join(_FIELD_LABELS.get(f, f) for f in p.by) or "不分层",
+            str(p.seed),
+            p.include_failed_from or "—",
+            str(p.population),
+            str(p.size),
+            p.created_at.strftime("%Y-%m-%d %H:%M"),
+            "、".join(f"{r}（{RUN_STATUS.get(s, s)}）" for r, s in p.runs) or "—",
+        )
+    table.title = f"检查计划（共 {len(plans)} 个）"
+    console.print(table)
+
+
+@run_app.command("start")
+def run_start(
+    plan_id: Annotated[int, typer.Argument(help="检查计划编号（run plan 输出的编号）。")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="监测时间点 YYYY-MM-DD（缺省为今天；续跑时沿用原任务的）。")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="指标配置（缺省 national-2019；续跑时沿用原任务的）。")
+    ] = None,
+    json_out: JsonOption = None,
+    allow_private: AllowPrivateOption = False,
+    max_pages: MaxPagesOption = 200,
+    ignore_robots: IgnoreRobotsOption = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="计划已检查完毕（或不续跑未完成的任务）时，新建任务再查一遍。")
+    ] = False,
+    takeover: Annotated[
+        bool, typer.Option("--takeover", help="接续另一进程或另一台机器未完成的任务（确认其已中止时使用）。")
+    ] = False,
+) -> None:
+    """按计划检查：只检查计划中的网站，结果记入计划的检查期；中断后再次执行会接着检查未完成的网站。"""
+    from govinspect.runs.importer import run_document
+    from govinspect.runs.plan import prepare_start, start_plan
+
+    when = _parse_date(as_of, "--as-of") if as_of else None
+    crawl = CrawlChoices(max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private)
+    db = store()
+    start = _plan_or_fail(
+        lambda: prepare_start(db, plan_id, as_of=when, profile=profile, again=again, takeover=takeover)
+    )
+    if start.resume_run is not None:
+        console.print(
+            f"续跑检查任务 {start.resume_run}：已完成 {start.done} 家，还有 {len(start.codes)} 家"
+            f"（监测时间点 {start.as_of}，指标 {start.profile}）。"
+        )
+    if start.codes:
+        _refuse_private(db, list(start.codes), crawl)
+    options = _inspect_options(start.as_of, start.profile, start.plan.period, crawl)
+    result = _with_progress(
+        len(start.codes),
+        crawl,
+        lambda progress: _plan_or_fail(lambda: start_plan(db, settings(), start, options, progress=progress)),
+    )
+    print_outcomes(result.outcomes, result.profile_id, start.as_of, result.run_id)
+    for note in result.notes:
+        console.print(Text(f"注意：{note}", style="yellow"))
+    console.print(f"检查期：{start.plan.period}；检查计划：{start.plan.id}；检查任务：{result.run_id}")
+    if json_out is not None:
+        from govinspect.runs.contract import write_json
+
+        write_json(json_out, run_document(db, result.run_id))
+        console.print(f"结果已写入 {json_out}")
+
+
+def _results_or_fail(action: Callable[[], T]) -> T:
+    from govinspect.runs.importer import ResultsImportError
+
+    try:
+        return action()
+    except ResultsImportError as exc:
+        shown = exc.errors[:50]
+        for line in shown:
+            err.print(Text(f"  {line}"))
+        if len(exc.errors) > len(shown):
+            err.print(Text(f"  ……另有 {len(exc.errors) - len(shown)} 处错误未列出"))
+        raise fail(str(exc)) from exc
+
+
+@results_app.command("import")
+def results_import(
+    file: Annotated[Path, typer.Argument(help="结果文件（inspect --json 的格式，INDICATORS.md §8）。")],
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="检查期（缺省取文件中的 period，否则为监测时间点所在季度）。"),
+    ] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="同一文件已导入过时，仍作为新任务再导入一次。")
+    ] = False,
+) -> None:
+    """导入检查结果：先校验整个文件（有错误则一条也不导入），网站须已在名录中；导入后可用于通报与 show。"""
+    from govinspect.runs.importer import import_results
+
+    db = store()
+    home = settings().home
+    report = _results_or_fail(
+        lambda: import_results(db, file, period=period, again=again, profiles_dir=home / "profiles")
+    )
+    source = {"参数": "", "文件": "（取自文件）", "监测时间点": "（按监测时间点所在季度）"}[
+        report.period_from
+    ]
+    console.print(
+        Text(
+            f"已导入 {file.name}：网站 {report.sites} 家（不合格 {report.failed} 家），问题 {report.findings} 条；"
+            f"检查任务编号 {report.run_id}，检查期 {report.period}{source}，监测时间点 {report.as_of}，"
+            f"指标 {report.profile}。"
+        )
+    )
+    for note in report.notes:
+        console.print(Text(f"注意：{note}", style="yellow"))
+
+
+@results_app.command("export")
+def results_export(
+    run: Annotated[int, typer.Argument(help="检查任务编号。")],
+    file: Annotated[Path, typer.Argument(help="输出的 JSON 文件。")],
+) -> None:
+    """把一次检查任务（含续跑、重新评分、导入的任务）的结果按约定格式（INDICATORS.md §8）写成 JSON。"""
+    from govinspect.runs.contract import write_json
+    from govinspect.runs.importer import run_document
+
+    db = store()
+    data = _results_or_fail(lambda: run_document(db, run))
+    write_json(file, data)
+    console.print(f"任务 {run} 的 {len(data['sites'])} 个网站结果已写入 {file}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -29,7 +30,7 @@ class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), default="inspect")  # inspect | rescore | recheck
+    kind: Mapped[str] = mapped_column(String(20), default="inspect")  # inspect | rescore | recheck | import
     period: Mapped[str | None] = mapped_column(String(10), index=True)  # e.g. 2020Q1
     as_of: Mapped[date] = mapped_column(Date)
     profile: Mapped[str] = mapped_column(String(100))
@@ -39,6 +40,9 @@ class Run(Base):
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", name="fk_runs_plan_id_plans", ondelete="SET NULL"), index=True
+    )  # the plan a ``run start`` inspected (migration 0005)
 
     results: Mapped[list[SiteResult]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
@@ -100,3 +104,47 @@ class ColumnOverride(Base):
     ignore: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Plan(Base):
+    """A run plan (抽查/复查): which sites one period's inspection covers, drawn reproducibly from the registry.
+
+    ``ratio`` is kept as written (``0.6``, ``60%``) so the exact fraction is redrawn; None with ``full`` for --all.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), index=True)
+    ratio: Mapped[str | None] = mapped_column(String(20))
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    strata: Mapped[list] = mapped_column(JSON, default=list)  # the --by fields, in order
+    seed: Mapped[int] = mapped_column(BigInteger)
+    include_failed_from: Mapped[str | None] = mapped_column(String(10))
+    population: Mapped[int] = mapped_column(Integer, default=0)  # running sites when the plan was drawn
+    totals: Mapped[list] = mapped_column(JSON, default=list)  # [{"stratum": [...], "total": n}] at that time
+    notes: Mapped[list] = mapped_column(JSON, default=list)  # what was left out and why (Chinese)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sites: Mapped[list[PlanSite]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanSite.id"
+    )
+
+
+class PlanSite(Base):
+    """One site of a plan: its stratum and why it is in (a portal, a 复查 of last period's failure, drawn)."""
+
+    __tablename__ = "plan_sites"
+    __table_args__ = (UniqueConstraint("plan_id", "site_id", name="uq_plan_sites_plan_id_site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_code: Mapped[str] = mapped_column(String(10))
+    stratum: Mapped[list] = mapped_column(JSON, default=list)  # the site's values of the plan's strata fields
+    portal: Mapped[bool] = mapped_column(Boolean, default=False)
+    recheck: Mapped[bool] = mapped_column(Boolean, default=False)
+    drawn: Mapped[bool] = mapped_column(Boolean, default=False)  # in by the random draw (not by rule)
+
+    plan: Mapped[Plan] = relationship(back_populates="sites")
+    site: Mapped[Site] = relationship()
