@@ -187,7 +187,7 @@ def test_shipped_template_is_what_the_script_makes(tmp_path: Path) -> None:
     made = docx.Document(str(build_template(tmp_path / "t.docx")))
     shipped = docx.Document(str(Path(fig.__file__).parent / "templates" / "通报模板.docx"))
     assert [p.text for p in made.paragraphs] == [p.text for p in shipped.paragraphs]
-    assert len(made.tables) == len(shipped.tables) == 3
+    assert len(made.tables) == len(shipped.tables) == 5
 
 
 def test_self_check_refuses_a_wrong_total(store: Store) -> None:
@@ -296,6 +296,7 @@ def test_cli_writes_all_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         "2020-04-02",
         "--deadline-working-days",
         "5",
+        "--no-pdf",
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -310,7 +311,13 @@ def test_cli_writes_all_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_write_report_from_a_run(store: Store, tmp_path: Path) -> None:
     populate(store, SMALL, period="2020Q2")
     written = write_report(
-        store, tmp_path, run_id=1, issue_date=date(2020, 7, 1), deadline=date(2020, 7, 15), scope="全市"
+        store,
+        tmp_path,
+        run_id=1,
+        issue_date=date(2020, 7, 1),
+        deadline=date(2020, 7, 15),
+        scope="全市",
+        pdf=False,
     )
     assert written.xlsx.is_file()
     assert "全市政府网站运行和检查情况" in written.html.read_text(encoding="utf-8")

@@ -72,15 +72,15 @@ def populate(
     names: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Sites, units and one finished run; returns site ids by code. ``scores`` and ``deductions`` (check ids)
-    by site code; every other passing site scores 90."""
+    by site code; every other passing site scores 90. Rows are added together and flushed twice (sites, then
+    results): a flush per site made the Jiangxi store take seconds."""
     scores = scores or {}
     deductions = deductions or {}
     names = names or {}
-    ids: dict[str, int] = {}
     with store.session() as session:
         run = Run(kind="inspect", period=period, as_of=as_of, profile="jiangxi", status="finished")
         session.add(run)
-        session.flush()
+        planned: list[tuple[Site, str | None, bool]] = []  # site, veto, checked
         for region in regions:
             special = {code: (name, cat, veto) for code, name, cat, veto in region.failing}
             sites: list[tuple[str, str, str, str | None]] = []  # code, name, category, veto
@@ -101,38 +101,39 @@ def populate(
             # the failing sites are checked first, then the rest in ORDER
             sites.sort(key=lambda s: (s[3] is None, ORDER.index(s[2])))
             for position, (code, name, category, veto) in enumerate(sites):
-                unit = Unit(name=f"{name}主办单位")
                 site = Site(
                     site_code=code,
                     name=name,
                     url=f"http://{code}.example.gov.cn/",
-                    unit=unit,
+                    unit=Unit(name=f"{name}主办单位"),
                     region=region.name,
                     category=category,
                 )
-                session.add(site)
-                session.flush()
-                ids[code] = site.id
-                if position >= region.checked:
-                    continue
-                result = SiteResult(
-                    run_id=run.id,
-                    site_id=site.id,
-                    site_code=code,
-                    verdict="不合格" if veto else "合格",
-                    score=None if veto else scores.get(code, 90.0),
-                    vetoes=[veto] if veto else [],
-                )
-                for check in deductions.get(code, []):
-                    result.findings.append(
-                        FindingRow(
-                            check=check,
-                            severity="deduction",
-                            raw_severity="deduction",
-                            url=site.url,
-                            message="",
-                            evidence={},
-                        )
+                planned.append((site, veto, position < region.checked))
+        session.add_all([site for site, _, _ in planned])
+        session.flush()
+        for site, veto, checked in planned:
+            if not checked:
+                continue
+            code = site.site_code
+            result = SiteResult(
+                run=run,
+                site_id=site.id,
+                site_code=code,
+                verdict="不合格" if veto else "合格",
+                score=None if veto else scores.get(code, 90.0),
+                vetoes=[veto] if veto else [],
+            )
+            for check in deductions.get(code, []):
+                result.findings.append(
+                    FindingRow(
+                        check=check,
+                        severity="deduction",
+                        raw_severity="deduction",
+                        url=site.url,
+                        message="",
+                        evidence={},
                     )
-                session.add(result)
-    return ids
+                )
+            session.add(result)
+        return {site.site_code: site.id for site, _, _ in planned}

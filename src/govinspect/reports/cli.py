@@ -1,4 +1,5 @@
-"""``govinspect report``: the circular (通报.docx), its attachments (通报附件.xlsx) and report.html."""
+"""``govinspect report``: the circular (通报.docx, and 通报.pdf when LibreOffice is installed), its attachments
+(通报附件.xlsx) and report.html, with charts."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from rich.text import Text
 
 from govinspect.config import ConfigError, load_settings
 from govinspect.console import console, err
-from govinspect.reports.figures import ReportError
+from govinspect.reports.figures import Figures, ReportError
 
-app = typer.Typer(help="生成通报：通报正文（DOCX）、附件表格（XLSX）和网页版（HTML）。")
+app = typer.Typer(help="生成通报：通报正文（DOCX、PDF）、附件表格（XLSX）和网页版（HTML）。")
 
 DEFAULT_WORKING_DAYS = 10
 DOCX_NAME, XLSX_NAME, HTML_NAME = "通报.docx", "通报附件.xlsx", "report.html"
@@ -25,6 +26,9 @@ class Written:
     docx: Path
     xlsx: Path
     html: Path
+    pdf: Path | None = None
+    note: str | None = None  # why there is no PDF
+    charts: int = 0
 
 
 def _fail(message: str) -> typer.Exit:
@@ -71,24 +75,62 @@ def write_report(
     deadline: date,
     scope: str = "全省",
     issuer: str = "",
+    compare_to: tuple[str, ...] | list[str] = (),
+    pdf: bool | None = None,
 ) -> Written:
-    """Figures once, verified; then every output is rendered and checked before any file is written."""
+    """Figures once, verified (``compare_to``: periods for 同比/环比); then :func:`write_circular`."""
     from govinspect.reports import figures as fig
+
+    with store.session() as session:
+        figures = fig.build(session, period=period, run_id=run_id, compare_to=compare_to)
+    return write_circular(
+        figures,
+        out,
+        template=template,
+        issue_date=issue_date,
+        deadline=deadline,
+        scope=scope,
+        issuer=issuer,
+        pdf=pdf,
+    )
+
+
+def write_circular(
+    figures: Figures,
+    out: Path,
+    *,
+    template: Path | None = None,
+    issue_date: date,
+    deadline: date | None,
+    scope: str = "全省",
+    issuer: str = "",
+    pdf: bool | None = None,
+) -> Written:
+    """Every output from verified figures: charts, the HTML and the DOCX are rendered and their text checked
+    before anything is written. ``pdf``: None converts when LibreOffice is installed (else ``note`` says why
+    not), True requires it, False skips it."""
+    from govinspect.reports.charts import make_charts
     from govinspect.reports.circular import make_circular
     from govinspect.reports.docx import render_docx
     from govinspect.reports.html import render_html
+    from govinspect.reports.pdf import INSTALL_HINT, convert_to_pdf, find_soffice
     from govinspect.reports.xlsx import write_xlsx
 
-    with store.session() as session:
-        figures = fig.build(session, period=period, run_id=run_id)
     circular = make_circular(figures, issue_date=issue_date, deadline=deadline, scope=scope, issuer=issuer)
-    page = render_html(circular)
+    charts = make_charts(figures)
+    page = render_html(circular, charts)
     out.mkdir(parents=True, exist_ok=True)
-    written = Written(out / DOCX_NAME, out / XLSX_NAME, out / HTML_NAME)
-    render_docx(circular, written.docx, template)
-    write_xlsx(circular.attachments, written.xlsx)
-    written.html.write_text(page, encoding="utf-8")
-    return written
+    docx_path, xlsx_path, html_path = out / DOCX_NAME, out / XLSX_NAME, out / HTML_NAME
+    render_docx(circular, docx_path, template, charts)
+    write_xlsx(circular.attachments, xlsx_path)
+    html_path.write_text(page, encoding="utf-8")
+    pdf_path, note = None, None
+    if pdf is not False:
+        if pdf is None and find_soffice() is None:
+            note = f"未安装 LibreOffice，未生成 PDF（{INSTALL_HINT}）"
+        else:
+            pdf_path = convert_to_pdf(docx_path)
+    return Written(docx_path, xlsx_path, html_path, pdf_path, note, len(charts))
 
 
 @app.callback(invoke_without_command=True)
@@ -116,6 +158,19 @@ def report(
     holidays: Annotated[
         Path | None, typer.Option("--holidays", help="节假日文件（YAML），用于计算整改期限", dir_okay=False)
     ] = None,
+    compare_to: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-to",
+            help="对比的往期，逗号分隔，如 2019Q4,2019Q1（上一期为环比，上年同期为同比）",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf", help="生成 PDF（需 LibreOffice；缺省：已安装时生成）", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """按检查结果生成通报：正文、附件表格与网页版；所有数字自检一致后才写出文件。"""
     if (period is None) == (run is None):
@@ -142,11 +197,16 @@ def report(
             deadline=due,
             scope=scope,
             issuer=issuer,
+            compare_to=[p for p in (compare_to or "").replace("，", ",").split(",") if p.strip()],
+            pdf=pdf,
         )
     except ReportError as exc:
         raise _fail(str(exc)) from exc
     finally:
         store.dispose()
-    for path in (written.docx, written.xlsx, written.html):
-        console.print(Text(f"已生成：{path}"))
+    for path in (written.docx, written.pdf, written.xlsx, written.html):
+        if path is not None:
+            console.print(Text(f"已生成：{path}"))
+    if written.note:
+        console.print(Text(f"提示：{written.note}"))
     console.print(Text(f"整改期限：{due.year}年{due.month}月{due.day}日"))

@@ -1,16 +1,21 @@
-"""report.html: the circular as one self-contained page (inline CSS, no scripts, nothing fetched).
+"""report.html: the circular as one self-contained page (inline CSS, no scripts, nothing fetched; the charts are
+PNG data: URIs).
 
 Site names and everything else that came from crawled pages or the registry is escaped by Jinja2's autoescape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
+from govinspect.reports.charts import Chart
 from govinspect.reports.circular import Circular
 from govinspect.reports.figures import verify_text
+
+CHART_WIDTH_PX = 760
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
@@ -38,6 +43,9 @@ th, td { border: 1px solid #333; padding: 0.2em 0.4em; text-align: center; verti
 th { font-family: "SimHei", "黑体", sans-serif; font-weight: normal; background: #f2f2f2; }
 td.text { text-align: left; }
 tr.total td { font-weight: bold; }
+figure { margin: 1em 0; text-align: center; }
+figure img { max-width: 100%; height: auto; }
+figcaption { font-family: "KaiTi", "楷体", serif; font-size: 14pt; }
 @media print { body { margin: 0; max-width: none; } }
 </style>
 </head>
@@ -48,7 +56,8 @@ tr.total td { font-weight: bold; }
 {% for heading, paras in sections %}
 <h2>{{ heading }}</h2>
 {% for p in paras %}<p><span class="lead">{{ p.lead }}</span>{{ p.text }}</p>
-{% endfor %}{% endfor %}
+{% endfor %}{% if loop.first %}{% for c in charts %}<figure id="chart-{{ c.key }}"><img src="{{ c.data_uri }}" alt="{{ c.alt }}" width="{{ chart_width }}"><figcaption>{{ c.caption }}</figcaption></figure>
+{% endfor %}{% endif %}{% endfor %}
 <p>{{ closing }}</p>
 <p>&nbsp;</p>
 {% for a in attachment_list %}<p>{% if loop.first %}附件：{% else %}　　　{% endif %}{{ a }}</p>
@@ -68,7 +77,7 @@ tr.total td { font-weight: bold; }
 <tbody>
 {% for row in a.text_rows() %}<tr>{% for c in row %}<td{% if c|length > 12 %} class="text"{% endif %}>{{ c }}</td>{% endfor %}</tr>
 {% else %}<tr><td colspan="{{ a.width }}">{{ a.empty_text }}</td></tr>
-{% endfor %}{% if a.total %}<tr class="total"><td colspan="2">{{ a.text_total()[0] }}</td>{% for c in a.text_total()[2:] %}<td>{{ c }}</td>{% endfor %}</tr>{% endif %}
+{% endfor %}{% if a.total %}<tr class="total"><td colspan="{{ a.total_span }}">{{ a.text_total()[0] }}</td>{% for c in a.text_total()[a.total_span:] %}<td>{{ c }}</td>{% endfor %}</tr>{% endif %}
 </tbody>
 </table>
 </section>
@@ -94,9 +103,11 @@ def _header_cells(
     return rows
 
 
-def render_html(circular: Circular) -> str:
+def render_html(circular: Circular, charts: Sequence[Chart] = ()) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     context = circular.context()
+    context["charts"] = list(charts)
+    context["chart_width"] = CHART_WIDTH_PX
     context["sections"] = [
         ("一、总体情况", circular.overall),
         ("二、主要问题", circular.problems),
@@ -109,6 +120,6 @@ def render_html(circular: Circular) -> str:
     return page
 
 
-def write_html(circular: Circular, path: Path) -> Path:
-    path.write_text(render_html(circular), encoding="utf-8")
+def write_html(circular: Circular, path: Path, charts: Sequence[Chart] = ()) -> Path:
+    path.write_text(render_html(circular, charts), encoding="utf-8")
     return path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govinspect.reports.figures import Figures
+from govinspect.reports.figures import Figures, cn_date
 
 Cell = str | int | float | None
 
@@ -21,6 +21,7 @@ class Attachment:
     widths: list[int]  # in characters, for the XLSX
     total: list[Cell] | None = None  # the 合计 row, printed last and bold
     empty_text: str = "无"
+    total_span: int = 2  # the 合计 row's first cell covers this many columns
 
     @property
     def heading(self) -> str:
@@ -66,6 +67,20 @@ A2_HEADER: list[list[str | None]] = [["得分", "政府网站名称"]]
 A3_HEADER: list[list[str | None]] = [
     ["序号", "所属地方或部门", "网站名称", "存在的突出问题", "网站标识码", "备注"]
 ]
+# Attachment 4 as Jiangxi 2020Q1 prints it; shown only when accounts were checked.
+A4_HEADER: list[list[str | None]] = [["序号", "所属地方或部门", "类型", "政务新媒体名称", "存在的突出问题"]]
+# Message handling per site (Jiangxi's “我向省长建言”办理情况 columns); shown only when boards had messages.
+A5_HEADER: list[list[str | None]] = [
+    ["序号", "所属地方或部门", "网站名称", "受理（条）", "办结（条）", "办结率", "办结平均时长（工作日）"]
+]
+A5_TOTAL_SPAN = 3
+
+
+def message_window_text(figures: Figures) -> str:
+    start, end = figures.message_window
+    if start and end:
+        return f"统计时段：{cn_date(start)}—{cn_date(end)}"
+    return f"统计时段：截至{cn_date(end)}" if end else ""
 
 
 def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
@@ -103,6 +118,48 @@ def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
         widths=[6, 22, 36, 30, 14, 12],
         empty_text="本期没有发现存在突出问题的网站",
     )
+    optional = []
+    if figures.accounts is not None:
+        optional.append(
+            Attachment(
+                key="a4",
+                number=4,
+                title="检查发现突出问题的政务新媒体名单",
+                subtitle=sub,
+                header=A4_HEADER,
+                merges=[],
+                rows=[[p.index, p.place, p.kind, p.name, p.problems] for p in figures.problem_accounts],
+                widths=[6, 22, 12, 36, 44],
+                empty_text="本期没有发现存在突出问题的政务新媒体",
+            )
+        )
+    if figures.message_rows and figures.message_total:
+        t = figures.message_total
+        optional.append(
+            Attachment(
+                key="a5",
+                number=4 + len(optional),
+                title="政府网站网民留言办理情况",
+                subtitle=f"（{message_window_text(figures)}）",
+                header=A5_HEADER,
+                merges=[],
+                rows=[
+                    [
+                        r.index,
+                        r.place,
+                        r.name,
+                        r.stats.received,
+                        r.stats.answered,
+                        r.stats.rate_text,
+                        r.stats.mean_text,
+                    ]
+                    for r in figures.message_rows
+                ],
+                widths=[6, 22, 36, 10, 10, 10, 14],
+                total=["合计", None, None, t.received, t.answered, t.rate_text, t.mean_text],
+                total_span=A5_TOTAL_SPAN,
+            )
+        )
     groups = Attachment(
         key="groups",
         number=None,
@@ -116,4 +173,4 @@ def attachments(figures: Figures, scope: str = "全省") -> list[Attachment]:
         widths=[6, 10, 20, 8, 90],
         empty_text="本期没有发现问题",
     )
-    return [a1, a2, a3, groups]
+    return [a1, a2, a3, *optional, groups]

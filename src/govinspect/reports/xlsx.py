@@ -68,7 +68,7 @@ def _sheet(book: Workbook, a: Attachment) -> None:
             cell.alignment = _LEFT if long_text else _CENTER
             cell.font = Font(name="仿宋", bold=is_total)
         if is_total:
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=a.total_span)
         row += 1
     for c, width in enumerate(a.widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width

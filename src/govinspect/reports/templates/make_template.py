@@ -6,7 +6,8 @@ Layout after GB/T 9704 (党政机关公文格式): A4, margins 37/35/28/26 mm, t
 仿宋_GB2312 三号 with 28 pt lines and a two-character indent, first-level headings 黑体, second-level run-in
 headings 楷体_GB2312, page numbers “— N —” in 宋体 四号, each attachment on a new page under a 黑体 “附件N”.
 The Jinja tags are docxtpl's: ``{{ … }}`` in a run, ``{%p … %}`` paragraph loops, ``{%tr … %}`` table-row
-loops. An office edits the wording, letterhead and sections in Word or WPS and passes it with ``--template``.
+loops. The charts (``charts``: ``c.image``, ``c.caption``) follow 一、总体情况; an attachment the report may not
+have (``tables.a4``, ``tables.a5``) is wrapped in ``{%p if … %}``, and every heading is ``tables.aN.heading``. An office edits the wording, letterhead and sections in Word or WPS and passes it with ``--template``.
 """
 
 from __future__ import annotations
@@ -15,16 +16,24 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from govinspect.reports.tables import A1_HEADER, A1_MERGES, A2_HEADER, A3_HEADER
+from govinspect.reports.tables import (
+    A1_HEADER,
+    A1_MERGES,
+    A2_HEADER,
+    A3_HEADER,
+    A4_HEADER,
+    A5_HEADER,
+    A5_TOTAL_SPAN,
+)
 
 HERE = Path(__file__).parent
 DEFAULT = HERE / "通报模板.docx"
@@ -36,13 +45,19 @@ TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, SONG_FONT = (
     "宋体",
 )
 SAN_HAO, ER_HAO, XIAO_SI = Pt(16), Pt(22), Pt(12)
+RED = RGBColor(0xE6, 0x00, 0x12)  # the letterhead's red
 
-# Attachment tables: (key, header rows with None under a merge, merges, widths in mm).
+# Attachment tables: (key, header rows with None under a merge, merges, widths in mm, columns the 合计 row's
+# first cell covers (0: no 合计 row), shown only when the report has it). Their 附件N numbers come from the report:
+# attachment 4 (new media) and the message table are present only when there are results for them.
 TABLES = [
-    ("a1", A1_HEADER, A1_MERGES, [10, 30, 18, 14, 14, 16, 16, 18, 20], True),
-    ("a2", A2_HEADER, [], [30, 126], False),
-    ("a3", A3_HEADER, [], [10, 28, 40, 36, 26, 16], False),
+    ("a1", A1_HEADER, A1_MERGES, [10, 30, 18, 14, 14, 16, 16, 18, 20], 2, False),
+    ("a2", A2_HEADER, [], [30, 126], 0, False),
+    ("a3", A3_HEADER, [], [10, 26, 40, 34, 30, 16], 0, False),
+    ("a4", A4_HEADER, [], [10, 30, 20, 40, 56], 0, True),
+    ("a5", A5_HEADER, [], [10, 28, 40, 18, 18, 18, 24], A5_TOTAL_SPAN, True),
 ]
+CHART_WIDTH_MM = 150
 
 
 def font(run: Run, name: str, size: Pt, *, bold: bool = False) -> Run:
@@ -110,7 +125,8 @@ def _cell(cell, text: str, *, bold: bool = False) -> None:  # type: ignore[no-un
     font(p.add_run(text), HEAD_FONT if bold else BODY_FONT, XIAO_SI, bold=False)
 
 
-def _table(doc: Document, key: str, header: list, merges: list, widths: list[int], total: bool) -> Table:
+def _table(doc: Document, key: str, header: list, merges: list, widths: list[int], span: int) -> Table:
+    total = span > 0
     columns = len(header[0])
     rows = len(header) + 3 + (1 if total else 0) + (0 if total else 3)
     table = doc.add_table(rows=rows, cols=columns)
@@ -129,19 +145,57 @@ def _table(doc: Document, key: str, header: list, merges: list, widths: list[int
     _cell(table.cell(row + 2, 0), "{%tr endfor %}")
     row += 3
     if total:
-        merged = table.cell(row, 0).merge(table.cell(row, 1))
+        merged = table.cell(row, 0).merge(table.cell(row, span - 1))
         _cell(merged, f"{{{{ totals.{key}[0] }}}}", bold=True)
-        for c in range(2, columns):
+        for c in range(span, columns):
             _cell(table.cell(row, c), f"{{{{ totals.{key}[{c}] }}}}", bold=True)
     else:
         _cell(table.cell(row, 0), f"{{%tr if not rows.{key} %}}")
         _cell(table.cell(row + 1, 0), f"{{{{ tables.{key}.empty_text }}}}")
         table.cell(row + 1, 0).merge(table.cell(row + 1, columns - 1))
         _cell(table.cell(row + 2, 0), "{%tr endif %}")
+    table.autofit = False
+    for r in table.rows:
+        for cell in r.cells:
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    for c, column in enumerate(table.columns):  # the grid LibreOffice and WPS lay the table out by
+        column.width = Mm(widths[c])
     for r in table.rows:
         for c, cell in enumerate(r.cells):
             cell.width = Mm(widths[c])
     return table
+
+
+def _letterhead(doc: Document) -> None:
+    """版头 (GB/T 9704): the issuing office in red 小标宋 over a red rule, when the report names an issuer."""
+    para(doc, "{%p if issuer %}")
+    p = para(doc, "{{ issuer }}", name=TITLE_FONT, size=Pt(36), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.space_after = Pt(10)
+    for run in p.runs:
+        run.font.color.rgb = RED
+    rule = para(doc, indent=False)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for attr, value in (("w:val", "single"), ("w:sz", "16"), ("w:space", "1"), ("w:color", str(RED))):
+        bottom.set(qn(attr), value)
+    borders.append(bottom)
+    rule._element.get_or_add_pPr().append(borders)
+    rule.paragraph_format.line_spacing = Pt(6)
+    para(doc)
+    para(doc, "{%p endif %}")
+
+
+def _charts(doc: Document) -> None:
+    """The charts after 一、总体情况: each image centred on a line of its own (single spacing: an exact 28 pt
+    line would crop it), its caption below in 楷体."""
+    para(doc, "{%p for c in charts %}")
+    p = para(doc, "{{ c.image }}", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.space_before = Pt(6)
+    p.paragraph_format.keep_with_next = True
+    para(doc, "{{ c.caption }}", name=KAI_FONT, size=Pt(14), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    para(doc, "{%p endfor %}")
 
 
 def build_template(path: Path = DEFAULT) -> Path:
@@ -153,11 +207,17 @@ def build_template(path: Path = DEFAULT) -> Path:
     section.footer_distance = Mm(20)
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = BODY_FONT, SAN_HAO
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    rpr = normal.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    lang = OxmlElement("w:lang")  # Chinese line breaking and punctuation; CJK fonts pick their zh-CN glyphs
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    rpr.append(lang)
     _page_number(doc)
     for empty in list(doc.paragraphs):  # python-docx's blank document may start with an empty paragraph
         empty._element.getparent().remove(empty._element)
 
+    _letterhead(doc)
     para(doc, "{{ title }}", name=TITLE_FONT, size=ER_HAO, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     para(doc)
     para(doc, "{{ recipients }}", indent=False)
@@ -168,23 +228,28 @@ def build_template(path: Path = DEFAULT) -> Path:
         ("二、主要问题", "problems"),
         ("三、下一步工作要求", "requirements"),
     ):
-        para(doc, heading, name=HEAD_FONT)
+        para(doc, heading, name=HEAD_FONT).paragraph_format.keep_with_next = True
         para(doc, f"{{%p for p in {items} %}}")
         p = para(doc)
         font(p.add_run("{{ p.lead }}"), KAI_FONT, SAN_HAO)
         font(p.add_run("{{ p.text }}"), BODY_FONT, SAN_HAO)
         para(doc, "{%p endfor %}")
+        if items == "overall":
+            _charts(doc)
     para(doc, "{{ closing }}")
     para(doc)
     para(doc, "{%p for a in attachment_list %}")
     para(doc, "{% if loop.first %}附件：{% else %}　　　{% endif %}{{ a }}")
     para(doc, "{%p endfor %}")
     para(doc)
-    para(doc, "{{ issuer }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    para(doc, "{{ issue_date }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    for signature in ("{{ issuer }}", "{{ issue_date }}"):  # 成文日期右空四字, the issuer above it
+        p = para(doc, signature, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        p.paragraph_format.right_indent = Pt(64)
 
-    for number, (key, header, merges, widths, total) in enumerate(TABLES, start=1):
-        para(doc, f"附件{number}", name=HEAD_FONT, indent=False, page_break=True)
+    for key, header, merges, widths, span, optional in TABLES:
+        if optional:
+            para(doc, f"{{%p if tables.{key} %}}")
+        para(doc, f"{{{{ tables.{key}.heading }}}}", name=HEAD_FONT, indent=False, page_break=True)
         para(doc)
         para(
             doc,
@@ -201,7 +266,9 @@ def build_template(path: Path = DEFAULT) -> Path:
             align=WD_ALIGN_PARAGRAPH.CENTER,
             indent=False,
         )
-        _table(doc, key, header, merges, widths, total)
+        _table(doc, key, header, merges, widths, span)
+        if optional:
+            para(doc, "{%p endif %}")
     doc.core_properties.title = "政府网站与政务新媒体检查情况通报（govinspect 默认模板）"
     doc.core_properties.author = "govinspect"
     doc.save(str(path))
