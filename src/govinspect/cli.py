@@ -54,6 +54,10 @@ app.add_typer(workdays_app, name="workdays")
 from govinspect.reports.cli import app as report_app  # noqa: E402  (registered beside workdays)
 
 app.add_typer(report_app, name="report")
+from govinspect.web.cli import serve, users_app  # noqa: E402  (registered beside report)
+
+app.command()(serve)
+app.add_typer(users_app, name="user")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -303,7 +307,7 @@ def _period_of(value: str | None, when: date, option: str = "--period") -> Perio
         period = parse_period(value) if value is not None else quarter_of(when)
         check_as_of(period, when)
     except PeriodError as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from None
+        raise fail(f"{option}：{exc}", code=2) from None
     return period
 
 
@@ -772,13 +776,17 @@ def results_import(
 def results_export(
     run: Annotated[int, typer.Argument(help="检查任务编号。")],
     file: Annotated[Path, typer.Argument(help="输出的 JSON 文件。")],
+    with_models: Annotated[
+        bool,
+        typer.Option("--with-models", help="附上每个网站的网站模型：导入后可重新评分，通报可统计留言办理。"),
+    ] = False,
 ) -> None:
     """把一次检查任务（含续跑、重新评分、导入的任务）的结果按约定格式（INDICATORS.md §8）写成 JSON。"""
     from govinspect.runs.contract import write_json
     from govinspect.runs.importer import run_document
 
     db = store()
-    data = _results_or_fail(lambda: run_document(db, run))
+    data = _results_or_fail(lambda: run_document(db, run, models=with_models))
     write_json(file, data)
     console.print(f"任务 {run} 的 {len(data['sites'])} 个网站结果已写入 {file}")
 

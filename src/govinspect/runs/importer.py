@@ -12,8 +12,11 @@ installation's own. Decisions:
   quarter of ``as_of``; an ``as_of`` before the period began is refused.
 - Verdicts, scores, vetoes and findings are stored as the file says. When the file's profile is known here, the
   site is also scored from its findings; if that agrees with the file, the breakdown (fired veto rules, deductions,
-  Part 2 and Part 3) is stored too, as for an inspection. No site model comes with the file, so an imported run
-  cannot be re-scored.
+  Part 2 and Part 3) is stored too, as for an inspection.
+- §8 carries no site model, so by default an imported run has none: it cannot be re-scored, and the report's
+  message statistics (留言办理, read from the models) leave its sites out. ``results export --with-models`` adds
+  each site's stored model as a ``model`` field (allowed: “other fields may be added”); the import checks it reads
+  back as a model of that site and stores it, and then the imported run is a full copy.
 - A snapshot id in the file belongs to the database that wrote it: it is kept in the finding's evidence
   (``imported_snapshot_id``), not as a snapshot of this store.
 - The same file (by its SHA-256) is imported once; ``again`` imports it as another run.
@@ -73,6 +76,7 @@ class ImportedSite:
     vetoes: tuple[str, ...]
     score: float | None
     findings: tuple[ImportedFinding, ...]
+    model: dict[str, Any] | None = None  # a stored site model (``results export --with-models``), checked
 
 
 @dataclass(frozen=True)
@@ -163,15 +167,15 @@ def validate(data: Any) -> ImportedDocument:
         seen: dict[str, int] = {}
         for index, entry in enumerate(raw_sites):
             site = _site(index, entry, errors)
-            if site is None:
+            code = entry.get("site_code") if isinstance(entry, dict) else None
+            code = code.strip() if isinstance(code, str) else None
+            if code and code in seen:
+                errors.append(f"{_where(index, code)}：网站标识码与第 {seen[code] + 1} 个网站重复")
                 continue
-            if site.site_code in seen:
-                errors.append(
-                    f"{_where(index, site.site_code)}：网站标识码与第 {seen[site.site_code] + 1} 个网站重复"
-                )
-                continue
-            seen[site.site_code] = index
-            sites.append(site)
+            if code:
+                seen[code] = index
+            if site is not None:
+                sites.append(site)
     if errors:
         raise ResultsImportError(_summary(errors), errors)
     assert as_of is not None and isinstance(profile, str)
@@ -234,6 +238,9 @@ def _site(index: int, entry: Any, errors: list[str]) -> ImportedSite | None:
         finding = _finding(f"{where}的 findings[{number}]", item, errors)
         if finding is not None:
             findings.append(finding)
+    model = entry.get("model")
+    if model is not None:
+        _check_model(where, code, model, errors)
     if len(errors) > before:
         return None
     return ImportedSite(
@@ -245,7 +252,24 @@ def _site(index: int, entry: Any, errors: list[str]) -> ImportedSite | None:
         tuple(v.strip() for v in vetoes),
         None if score is None else float(score),
         tuple(findings),
+        model,
     )
+
+
+def _check_model(where: str, code: str, model: Any, errors: list[str]) -> None:
+    """An optional field beyond §8: the site model, so message statistics and re-scoring work on the import."""
+    from govinspect.runs.serialize import model_from_dict
+
+    if not isinstance(model, dict):
+        errors.append(f"{where}：model 应为网站模型（JSON 对象），文件中为 {_shown(model)}")
+        return
+    try:
+        built = model_from_dict(model)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        errors.append(f"{where}：model 不是本版本可读的网站模型（{str(exc)[:120]}）")
+        return
+    if built.expected.site_code != code:
+        errors.append(f"{where}：model 属于网站 {built.expected.site_code}，不是 {code}")
 
 
 def _finding(where: str, item: Any, errors: list[str]) -> ImportedFinding | None:
@@ -391,7 +415,7 @@ def import_results(
                 fired=_fired_rows(breakdown) if breakdown else [],
                 deductions=_deduction_rows(breakdown) if breakdown else [],
                 has_services=registered.has_services is not False,
-                model={},
+                model=site.model or {},
             )
             result.findings = [
                 FindingRow(
@@ -514,14 +538,30 @@ def stored_outcomes(store: Store, run_id: int) -> list[SiteOutcome]:
     return outcomes
 
 
-def run_document(store: Store, run_id: int) -> dict[str, Any]:
-    """The §8 document of a stored run (what ``inspect --json`` wrote, for any run: resumed, re-scored, imported)."""
+def run_document(store: Store, run_id: int, *, models: bool = False) -> dict[str, Any]:
+    """The §8 document of a stored run (what ``inspect --json`` wrote, for any run: resumed, re-scored, imported);
+    ``models`` adds each site's stored model, so an import elsewhere keeps message statistics and re-scoring."""
     with store.session() as session:
         run = session.get(Run, run_id)
         if run is None:
             raise ResultsImportError(f"没有编号为 {run_id} 的检查任务")
+        if run.status != "finished":
+            raise ResultsImportError(f"检查任务 {run_id} 尚未完成（状态：{run.status}）")
         as_of, profile, period, kind = run.as_of, run.profile, run.period, run.kind
+        stored = (
+            dict(
+                session.execute(
+                    select(SiteResult.site_code, SiteResult.model).where(SiteResult.run_id == run_id)
+                ).all()
+            )
+            if models
+            else {}
+        )
     extra: dict[str, Any] = {"run_id": run_id, "kind": kind}
     if period:
         extra["period"] = period
-    return document(as_of, profile, stored_outcomes(store, run_id), **extra)
+    data = document(as_of, profile, stored_outcomes(store, run_id), **extra)
+    for entry in data["sites"]:
+        if stored.get(entry["site_code"]):
+            entry["model"] = stored[entry["site_code"]]
+    return data

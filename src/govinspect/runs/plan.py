@@ -569,6 +569,8 @@ def prepare_start(
     except PeriodError as exc:
         raise PlanError(str(exc)) from exc
     codes = tuple(c for c in plan.site_codes if c in running)
+    if not codes:
+        raise PlanError(f"计划 {plan_id} 中的网站都已不在运行，没有可检查的网站")
     return Start(plan, when, profile or DEFAULT_PROFILE, codes, skipped=skipped, superseded=superseded)
 
 
