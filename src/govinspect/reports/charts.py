@@ -222,7 +222,9 @@ def make_charts(figures: Figures) -> list[Chart]:
     drawn: list[tuple[str, str, tuple[bytes, str] | None]] = []
     with _style(family):
         drawn.append(("region", "各地区、各部门政府网站抽查合格率", region_chart(figures)))
-        drawn.append(("trend", "政府网站抽查合格率变化", trend_chart(figures)))
+        both = figures.accounts is not None and any(c.accounts for c in figures.comparisons)
+        trend = "政府网站与政务新媒体抽查合格率变化" if both else "政府网站抽查合格率变化"
+        drawn.append(("trend", trend, trend_chart(figures)))
         drawn.append(("problems", "检查发现的问题（按问题类型）", problems_chart(figures)))
     charts = []
     for key, title, made in drawn:

@@ -393,7 +393,7 @@ def _verdicts(session: Session, runs: Sequence[Run]) -> dict[int, str]:
         rows = session.execute(
             select(SiteResult.site_id, SiteResult.verdict).where(SiteResult.run_id == run.id)
         )
-        verdicts.update(dict(rows.tuples().all()))
+        verdicts.update({site_id: verdict for site_id, verdict in rows})
     return verdicts
 
 
@@ -998,6 +998,33 @@ def verify_text(figures: Figures, text: str, where: str) -> None:
         raise ReportCheckError(problems)
 
 
+def load_report_source(
+    session: Session,
+    *,
+    period: str | None = None,
+    run_id: int | None = None,
+    compare_to: Iterable[str] = (),
+) -> Source:
+    """Everything a report reads: the runs' results and registry (:func:`load_source`), the periods named by
+    ``compare_to`` for 同比/环比 (a period without results is refused), and the 复查 of last period's failures."""
+    source = load_source(session, period=period, run_id=run_id)
+    verdicts = {s.site_code: s.verdict or "" for s in source.sites if s.checked}
+    return replace(
+        source,
+        comparisons=load_comparisons(session, source.period, compare_to),
+        recheck=load_recheck(session, source.period, verdicts),
+    )
+
+
+def figures_of(source: Source) -> Figures:
+    """Compute and verify."""
+    figures = compute(source)
+    if figures.overall.checked == 0:
+        raise ReportError("所选检查任务没有任何网站的检查结果，无法生成通报")
+    verify(figures)
+    return figures
+
+
 def build(
     session: Session,
     *,
@@ -1005,17 +1032,5 @@ def build(
     run_id: int | None = None,
     compare_to: Iterable[str] = (),
 ) -> Figures:
-    """Load, compute and verify: the only way the report commands get their numbers. ``compare_to``: periods
-    for 同比/环比 (a period without results is refused); last period's failures are re-checked when it has any."""
-    source = load_source(session, period=period, run_id=run_id)
-    verdicts = {s.site_code: s.verdict or "" for s in source.sites if s.checked}
-    source = replace(
-        source,
-        comparisons=load_comparisons(session, source.period, compare_to),
-        recheck=load_recheck(session, source.period, verdicts),
-    )
-    figures = compute(source)
-    if figures.overall.checked == 0:
-        raise ReportError("所选检查任务没有任何网站的检查结果，无法生成通报")
-    verify(figures)
-    return figures
+    """Load, compute and verify: the only way the report commands get their numbers."""
+    return figures_of(load_report_source(session, period=period, run_id=run_id, compare_to=compare_to))

@@ -55,7 +55,7 @@ TABLES = [
     ("a2", A2_HEADER, [], [30, 126], 0, False),
     ("a3", A3_HEADER, [], [10, 26, 40, 34, 30, 16], 0, False),
     ("a4", A4_HEADER, [], [10, 30, 20, 40, 56], 0, True),
-    ("a5", A5_HEADER, [], [10, 28, 40, 18, 18, 18, 24], A5_TOTAL_SPAN, True),
+    ("a5", A5_HEADER, [], [10, 26, 36, 18, 18, 22, 26], A5_TOTAL_SPAN, True),
 ]
 CHART_WIDTH_MM = 150
 
@@ -138,6 +138,10 @@ def _table(doc: Document, key: str, header: list, merges: list, widths: list[int
                 _cell(table.cell(r, c), value, bold=True)
     for r1, c1, r2, c2 in merges:
         table.cell(r1, c1).merge(table.cell(r2, c2))
+    for r in range(len(header)):  # a long list repeats its header on every page
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        table.rows[r]._tr.get_or_add_trPr().append(repeat)
     row = len(header)
     _cell(table.cell(row, 0), f"{{%tr for r in rows.{key} %}}")
     for c in range(columns):
