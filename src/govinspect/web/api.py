@@ -1,0 +1,294 @@
+"""The JSON API, ``/api/v1``: sites, runs and findings, read-only in this release.
+
+Authentication: ``Authorization: Bearer gi_…`` (a token an administrator created for an account), or the
+browser's session cookie for the pages' own use. A token acts with its account's role and units; a unit
+user's token reads only the unit's sites, and anything else answers 404 exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from govinspect.web import auth, data
+from govinspect.web.app import context
+
+bearer = HTTPBearer(auto_error=False, description="API 令牌（管理员在“用户”页面创建）")
+
+
+def api_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> auth.Principal:
+    web = context(request)
+    principal = None
+    if credentials is not None:
+        principal = auth.token_principal(web.store, credentials.credentials)
+    elif request.method == "GET":
+        principal = auth.session_principal(web.store, request.cookies.get(web.cookie_name))
+    if principal is None:
+        raise HTTPException(
+            401, "需要有效的 API 令牌（Authorization: Bearer …）", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+Api_ = Annotated[auth.Principal, Depends(api_user)]
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+class SiteOut(BaseModel):
+    site_code: str = Field(description="网站标识码")
+    name: str
+    url: str
+    region: str
+    category: str
+    unit: str = Field(description="主办单位")
+    status: str = Field(description="运行状态")
+    verdict: str | None = Field(description="最近一次已完成检查的结论：合格 / 不合格；未检查为 null")
+    score: float | None
+    vetoes: list[str]
+    run_id: int | None
+    as_of: date | None
+    findings: dict[str, int] = Field(description="各程度的问题数：veto / deduction / notice")
+
+
+class SiteList(BaseModel):
+    total: int
+    page: int
+    pages: int
+    sites: list[SiteOut]
+
+
+class FindingOut(BaseModel):
+    id: int
+    check: str = Field(description="检查项编号（INDICATORS.md）")
+    check_name: str
+    severity: str = Field(description="评分后的程度：veto / deduction / notice")
+    raw_severity: str
+    url: str
+    message: str
+    evidence: dict[str, Any]
+    snapshot_id: int | None
+    site_code: str | None = None
+    run_id: int | None = None
+
+
+class FindingList(BaseModel):
+    total: int
+    page: int
+    pages: int
+    findings: list[FindingOut]
+
+
+class DeductionOut(BaseModel):
+    group: str
+    item: str
+    checks: str
+    count: int
+    points: float
+
+
+class HistoryOut(BaseModel):
+    run_id: int
+    kind: str
+    period: str | None
+    as_of: date
+    verdict: str
+    score: float | None
+    vetoes: list[str]
+
+
+class SiteDetailOut(BaseModel):
+    site_code: str
+    name: str
+    url: str
+    region: str
+    category: str
+    unit: str
+    status: str
+    run_id: int | None
+    as_of: date | None
+    profile: str | None
+    verdict: str | None
+    score: float | None
+    part2: float | None
+    part3: float | None
+    vetoes: list[str]
+    deductions: list[DeductionOut]
+    findings: list[FindingOut]
+    history: list[HistoryOut]
+
+
+class RunOut(BaseModel):
+    id: int
+    kind: str
+    period: str | None
+    as_of: date
+    profile: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    sites: int = Field(description="本任务检查的网站数（主办单位用户：本单位的）")
+    passed: int
+    failed: int
+    pass_rate: str
+
+
+class RunDetailOut(RunOut):
+    results: list[SiteOut]
+
+
+def _site(row: data.SiteRow) -> SiteOut:
+    return SiteOut(
+        site_code=row.site_code,
+        name=row.name,
+        url=row.url,
+        region=row.region,
+        category=row.category,
+        unit=row.unit,
+        status=row.status,
+        verdict=row.verdict,
+        score=row.score,
+        vetoes=list(row.vetoes),
+        run_id=row.run_id,
+        as_of=row.as_of,
+        findings=dict(row.counts),
+    )
+
+
+def _finding(f: data.FindingView, site_code: str | None = None, run_id: int | None = None) -> FindingOut:
+    return FindingOut(
+        id=f.id,
+        check=f.check,
+        check_name=f.check_name,
+        severity=f.severity,
+        raw_severity=f.raw_severity,
+        url=f.url,
+        message=f.message,
+        evidence=f.evidence_raw,
+        snapshot_id=f.snapshot_id,
+        site_code=site_code,
+        run_id=run_id,
+    )
+
+
+def _run(row: data.RunRow) -> dict[str, Any]:
+    return dict(
+        id=row.id,
+        kind=row.kind,
+        period=row.period,
+        as_of=row.as_of,
+        profile=row.profile,
+        status=row.status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        sites=row.sites,
+        passed=row.passed,
+        failed=row.failed,
+        pass_rate=row.rate,
+    )
+
+
+@router.get("/sites", response_model=SiteList, summary="网站列表（含最近一次结论）")
+def sites(
+    request: Request,
+    user: Api_,
+    q: str = "",
+    region: str = "",
+    category: str = "",
+    verdict: Annotated[str, Query(description="合格 / 不合格 / 未检查")] = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> SiteList:
+    filters = data.SiteFilter(q=q[:100], region=region, category=category, verdict=verdict, page=page)
+    with context(request).store.session() as session:
+        listing = data.list_sites(session, user, filters, size=size)
+    return SiteList(
+        total=listing.total, page=listing.page, pages=listing.pages, sites=[_site(r) for r in listing.rows]
+    )
+
+
+@router.get("/sites/{site_code}", response_model=SiteDetailOut, summary="一个网站的结论、得分、问题与历史")
+def site(request: Request, user: Api_, site_code: str, run: int | None = None) -> SiteDetailOut:
+    web = context(request)
+    with web.store.session() as session:
+        d = data.site_detail(session, user, site_code, web.profiles, run)
+    return SiteDetailOut(
+        site_code=d.site_code,
+        name=d.name,
+        url=d.url,
+        region=d.region,
+        category=d.category,
+        unit=d.unit,
+        status=d.status,
+        run_id=d.run_id,
+        as_of=d.as_of,
+        profile=d.profile,
+        verdict=d.verdict,
+        score=d.score,
+        part2=d.part2,
+        part3=d.part3,
+        vetoes=[v.name for v in d.vetoes],
+        deductions=[DeductionOut(**x.__dict__) for x in d.deductions],
+        findings=[_finding(f, d.site_code, d.run_id) for f in d.findings],
+        history=[
+            HistoryOut(
+                run_id=h.run_id,
+                kind=h.kind,
+                period=h.period,
+                as_of=h.as_of,
+                verdict=h.verdict,
+                score=h.score,
+                vetoes=list(h.vetoes),
+            )
+            for h in d.history
+        ],
+    )
+
+
+@router.get("/runs", response_model=list[RunOut], summary="检查任务列表")
+def runs(request: Request, user: Api_) -> list[RunOut]:
+    with context(request).store.session() as session:
+        rows = data.list_runs(session, user)
+    return [RunOut(**_run(r)) for r in rows]
+
+
+@router.get("/runs/{run_id}", response_model=RunDetailOut, summary="一个检查任务及其各网站结论")
+def run(request: Request, user: Api_, run_id: int) -> RunDetailOut:
+    with context(request).store.session() as session:
+        detail = data.run_detail(session, user, run_id)
+    return RunDetailOut(**_run(detail.run), results=[_site(r) for r in detail.results])
+
+
+@router.get("/findings", response_model=FindingList, summary="问题列表（默认为各网站最近一次结果中的问题）")
+def findings(
+    request: Request,
+    user: Api_,
+    run: int | None = None,
+    site: str | None = None,
+    check: str | None = None,
+    severity: Annotated[str | None, Query(description="veto / deduction / notice")] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> FindingList:
+    with context(request).store.session() as session:
+        listing = data.list_findings(
+            session, user, run_id=run, site_code=site, check=check, severity=severity, page=page, size=size
+        )
+    return FindingList(
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
+        findings=[_finding(f, code, run_id) for f, code, _name, run_id in listing.rows],
+    )
+
+
+@router.get("/findings/{finding_id}", response_model=FindingOut, summary="一个问题及其证据")
+def finding(request: Request, user: Api_, finding_id: int) -> FindingOut:
+    with context(request).store.session() as session:
+        detail = data.finding_detail(session, user, finding_id)
+    return _finding(detail.finding, detail.site_code, detail.run_id)

@@ -1,0 +1,267 @@
+"""The FastAPI application: server-rendered pages in Chinese (Jinja2 + htmx + ECharts, all served from here)
+and the JSON API under ``/api/v1``.
+
+Everything the pages show that came from a crawled page or the registry is escaped by Jinja2's autoescape; a
+stored page itself is shown only through web/sanitize.py. Every response carries a Content-Security-Policy
+that allows scripts from this server only (no inline script, no eval), so even a missed escape cannot run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from govinspect import __version__
+from govinspect.config import Settings
+from govinspect.store import Store, open_store
+from govinspect.store.users import ROLE_LABELS, Role
+from govinspect.web.auth import Principal, session_principal
+from govinspect.web.data import NotFound, OverviewCache, Profiles
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+VENDOR = STATIC / "vendor"
+VENDOR_FILES = ("htmx.min.js", "echarts.min.js")
+TEMPLATES = HERE / "templates"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+# The sanitised snapshot: no script at all, nothing fetched, a unique origin (sandbox).
+SNAPSHOT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    store: Store
+    secure_cookies: bool = True
+    profiles: Profiles = field(init=False)
+    overview_cache: OverviewCache = field(default_factory=OverviewCache)
+
+    def __post_init__(self) -> None:
+        self.profiles = Profiles(self.settings.home / "profiles")
+
+    @property
+    def cookie_name(self) -> str:
+        # __Host-: the browser refuses it unless Secure, Path=/ and no Domain (no sibling host can plant one).
+        return "__Host-gi_session" if self.secure_cookies else "gi_session"
+
+    @property
+    def login_cookie(self) -> str:
+        return "__Host-gi_login" if self.secure_cookies else "gi_login"
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str = "您没有权限访问此页面") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def context(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def vendor_missing() -> list[str]:
+    return [name for name in VENDOR_FILES if not (VENDOR / name).is_file()]
+
+
+def mark(value: object, phrase: str | None) -> Markup:
+    """``value`` escaped, every occurrence of ``phrase`` wrapped in <mark> (both escaped)."""
+    text = "" if value is None else str(value)
+    if not phrase or phrase not in text:
+        return escape(text)
+    parts = [escape(p) for p in text.split(phrase)]
+    return Markup(f"<mark>{escape(phrase)}</mark>").join(parts)
+
+
+def http_url(value: object) -> str | None:
+    """The value when it is an http(s) address (safe to link to), else None: a page may carry any scheme."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) and len(text) < 4000 else None
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.filters["mark"] = mark
+    env.filters["http_url"] = http_url
+    env.filters["score"] = lambda v: "—" if v is None else f"{v:.2f}"
+    env.filters["points"] = lambda v: f"{v:g}"
+    env.filters["when"] = lambda v: "—" if v is None else v.strftime("%Y-%m-%d %H:%M")
+    env.filters["q"] = lambda v: quote(str(v), safe="")
+    env.globals["ROLE_LABELS"] = {r.value: label for r, label in ROLE_LABELS.items()}
+    env.globals["Role"] = Role
+    env.globals["version"] = __version__
+    env.globals["vendor_missing"] = vendor_missing
+    return templates
+
+
+def render(request: Request, name: str, status_code: int = 200, **values: object) -> Response:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": principal, "csrf": principal.csrf_token if principal else None, **values},
+        status_code=status_code,
+    )
+
+
+def page_user(request: Request) -> Principal:
+    """The signed-in user of a page, or a redirect to the sign-in page."""
+    web = context(request)
+    principal = session_principal(web.store, request.cookies.get(web.cookie_name))
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return principal
+
+
+def page_admin(request: Request) -> Principal:
+    principal = page_user(request)
+    if not principal.is_admin:
+        raise Forbidden("只有管理员可以管理用户")
+    return principal
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path of this site (never ``//host`` or a scheme) is a place to go back to after signing in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target[:500]
+
+
+class SecurityHeaders:
+    """Plain ASGI (cheaper than BaseHTTPMiddleware): security headers on every response, and unsafe methods
+    from another origin refused before any route sees them (CSRF tokens are checked by the routes too)."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if scope["method"] in UNSAFE and not _same_origin(scope, headers):
+            response = Response("跨站请求已拒绝", status_code=403, media_type="text/plain; charset=utf-8")
+            await response(scope, receive, self._wrap(send, scope))
+            return
+        await self.app(scope, receive, self._wrap(send, scope))
+
+    @staticmethod
+    def _wrap(send, scope):  # type: ignore[no-untyped-def]
+        static = scope.get("path", "").startswith("/static/")
+
+        async def wrapped(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                present = {k.lower() for k, _ in raw}
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"SAMEORIGIN",
+                    b"referrer-policy": b"same-origin",
+                    b"cross-origin-opener-policy": b"same-origin",
+                    b"permissions-policy": b"camera=(), microphone=(), geolocation=(), payment=()",
+                }
+                if not static:
+                    extra[b"cache-control"] = b"no-store"
+                raw += [(k, v) for k, v in extra.items() if k not in present]
+                message = {**message, "headers": raw}
+            await send(message)
+
+        return wrapped
+
+
+def _same_origin(scope, headers: dict[str, str]) -> bool:  # type: ignore[no-untyped-def]
+    """Browsers send Origin with every POST; one that names another host (or "null") is another site's form.
+    Behind a reverse proxy, the proxy must pass the original Host header."""
+    if headers.get("sec-fetch-site") == "cross-site":
+        return False
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-origin request; the route's CSRF token still has to match
+    if origin == "null":
+        return False
+    return origin.split("://", 1)[-1].rstrip("/") == headers.get("host", "")
+
+
+def create_app(settings: Settings, *, store: Store | None = None, secure_cookies: bool = True) -> FastAPI:
+    from govinspect.web import api, pages
+
+    app = FastAPI(
+        title="govinspect API",
+        version=__version__,
+        description="政府网站检查系统的数据接口：网站、检查任务、问题与证据。认证：`Authorization: Bearer <令牌>`"
+        "（管理员在“用户”页面为账号创建令牌）；令牌的权限与其账号相同，主办单位用户只能读取本单位网站。",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN; the intranet has none. The JSON is served.
+        redoc_url=None,
+    )
+    app.state.web = WebContext(settings, store or open_store(settings.database_url), secure_cookies)
+    app.state.templates = _templates()
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/login?next={quote(safe_next(target), safe='')}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "error.html", 403, title="无权访问", message=exc.message)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, _exc: NotFound) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "未找到"}, status_code=404)
+        return render(
+            request, "error.html", 404, title="未找到", message="没有找到该内容，或您没有查看它的权限。"
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        titles = {403: "无权访问", 404: "未找到", 405: "不支持的请求"}
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+        return render(
+            request,
+            "error.html",
+            exc.status_code,
+            title=titles.get(exc.status_code, "请求有误"),
+            message=message or "没有找到该内容，或您没有查看它的权限。",
+        )
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory govinspect.web.app:app_from_environment`` (several worker processes)."""
+    from govinspect.config import load_settings
+
+    return create_app(load_settings(), secure_cookies=os.environ.get("GOVINSPECT_HTTP_COOKIES") != "1")
