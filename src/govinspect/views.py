@@ -75,13 +75,17 @@ def print_stored_result(result: StoredResult) -> None:
     header = Text()
     header.append(f"{result.name}（{result.site_code}）\n", style="bold")
     header.append(f"首页：{result.url}\n主办单位：{result.sponsor}\n")
-    kind = {"rescore": "（重新评分）", "recheck": "（复查）"}.get(result.run_kind, "")
+    kind = {"rescore": "（重新评分）", "recheck": "（复查）", "import": "（导入）"}.get(result.run_kind, "")
     header.append(f"检查任务：{result.run_id}{kind}  监测时间点：{result.as_of}  指标：{result.profile}\n")
     header.append("结论：")
     header.append(result.verdict, style=f"bold {verdict_style}")
-    if result.score is not None:
+    if result.score is not None and result.part2 is not None and result.part3 is not None:
         header.append(f"  得分：{result.score:.2f}（扣分项 {result.part2:.2f} + 加分项 {result.part3:.2f}）")
+    elif result.score is not None:  # an imported result without its breakdown (runs/importer.py)
+        header.append(f"  得分：{result.score:.2f}")
     console.print(header)
+    if result.vetoes and not result.fired:  # an imported result: the veto names without their rules
+        console.print(Text(f"单项否决：{'、'.join(result.vetoes)}"), style="red")
     for fired in result.fired:
         console.print(
             Text(

@@ -134,7 +134,9 @@ def inspect_sites(
     options: InspectOptions,
     *,
     progress: Progress | None = None,
+    run_id: int | None = None,
 ) -> InspectionResult:
+    """``run_id``: add these sites' results to an existing run (a plan's run, resumed: runs/plan.py)."""
     profile = load_profile(options.profile, user_dir=settings.home / "profiles")
     with store.session() as session:
         sites = list(
@@ -142,19 +144,20 @@ def inspect_sites(
         )
         for site in sites:
             _ = site.unit.name  # loaded while the session is open
-        run = Run(
-            as_of=options.as_of,
-            profile=profile.id,
-            period=options.period,
-            options={
-                "crawl": options.crawl.record(),
-                "max_external_links": options.max_external_links,
-                "sites": len(sites),
-            },
-        )
-        session.add(run)
-        session.flush()
-        run_id = run.id
+        if run_id is None:
+            run = Run(
+                as_of=options.as_of,
+                profile=profile.id,
+                period=options.period,
+                options={
+                    "crawl": options.crawl.record(),
+                    "max_external_links": options.max_external_links,
+                    "sites": len(sites),
+                },
+            )
+            session.add(run)
+            session.flush()
+            run_id = run.id
 
     def crawl_progress(update: CrawlProgress) -> None:
         if progress:
