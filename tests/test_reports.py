@@ -24,7 +24,7 @@ from govinspect.reports.xlsx import FIRST_HEADER_ROW, write_xlsx
 from govinspect.store import Store, open_store
 from govinspect.store.models import Site
 from govinspect.store.results import SiteResult
-from tests.test_reports_data import JIANGXI, Region, populate
+from tests.test_reports_data import JIANGXI, Region, add_run, populate
 
 SCORES = {"3604000001": 115.0, "3601000001": 105.0, "3610000001": 100.0}
 DEDUCTIONS = {"3604000002": ["links.broken"], "3605000002": ["links.broken", "content.typo"]}
@@ -306,6 +306,24 @@ def test_cli_writes_all_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "2020年4月10日前" in text and "83.33%" in text  # 5 of 6 passed
     result = runner.invoke(app, ["report", "--run", "999", "--out", str(out)])
     assert result.exit_code == 1 and "没有编号为 999 的检查任务" in result.output
+    # --compare-to: a period without results is refused in Chinese; with its results the text gives 环比.
+    result = runner.invoke(app, [*args, "--compare-to", "2019Q4"])
+    assert result.exit_code == 1
+    assert "对比的检查期 2019Q4（2019年第四季度）没有已完成的检查任务，无法计算环比数据" in result.output
+    store = open_store(load_settings().database_url)
+    add_run(
+        store,
+        "2019Q4",
+        ["4200000001", "4200000002"],
+        {"4201000099": "站点无法访问"},
+        as_of=date(2019, 12, 31),
+    )
+    store.dispose()
+    result = runner.invoke(app, [*args, "--compare-to", "2019Q4"])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(str(out / "通报.docx")).paragraphs)
+    assert "总体合格率为83.33%，环比上升16.66个百分点。" in text  # 2019Q4: 2 of 3 passed, 66.67%
+    assert "对2019年第四季度存在突出问题的1家网站全部进行了复查，“武汉人才交流网”仍存在突出问题。" in text
 
 
 def test_write_report_from_a_run(store: Store, tmp_path: Path) -> None:

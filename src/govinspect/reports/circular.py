@@ -134,13 +134,14 @@ def _recheck(f: Figures) -> str:
     if not r.rechecked:
         return f"{r.label}存在突出问题的{n}家网站本期均未复查。"
     if len(r.rechecked) == n:
-        text = f"对{r.label}存在突出问题的{n}家网站全部进行了复查，其中{len(r.passed)}家已整改合格"
+        text = f"对{r.label}存在突出问题的{n}家网站全部进行了复查"
     else:
-        text = (
-            f"对{r.label}存在突出问题的{n}家网站中的{len(r.rechecked)}家进行了复查，"
-            f"其中{len(r.passed)}家已整改合格"
-        )
-    if r.still_failing:
+        text = f"对{r.label}存在突出问题的{n}家网站中的{len(r.rechecked)}家进行了复查"
+    if r.passed and r.still_failing:
+        text += f"，其中{len(r.passed)}家已整改合格，{_sites_phrase(r.still_failing)}仍存在突出问题"
+    elif r.passed:
+        text += "，均已整改合格"
+    else:
         text += f"，{_sites_phrase(r.still_failing)}仍存在突出问题"
     if r.rechecked and len(r.rechecked) < n:
         text += f"；另有{r.not_rechecked}家本期未复查"
@@ -254,9 +255,10 @@ def make_circular(
 ) -> Circular:
     period = figures.period_label
     title = f"关于{period}{scope}政府网站与政务新媒体检查情况的通报"
+    checked_what = "政府网站与政务新媒体" if figures.accounts is not None else "政府网站"
     intro = (
         f"按照《国务院办公厅秘书局关于印发政府网站与政务新媒体检查指标、监管工作年度考核指标的通知》"
-        f"（国办秘函〔2019〕19号）要求，{issuer or '我办'}组织开展了{period}{scope}政府网站检查工作。"
+        f"（国办秘函〔2019〕19号）要求，{issuer or '我办'}组织开展了{period}{scope}{checked_what}检查工作。"
         "现将有关情况通报如下："
     )
     reqs = requirements or DEFAULT_REQUIREMENTS

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from math import fsum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -124,7 +125,6 @@ class Source:
     sites: tuple[SiteRecord, ...]
     accounts_running: int = 0  # used when ``accounts`` is empty (no account records loaded)
     accounts: tuple[AccountRecord, ...] = ()
-    message_total: MessageStats | None = None  # all messages of the checked sites together
     message_window: tuple[date | None, date | None] = (None, None)
     comparisons: tuple[Compared, ...] = ()
     recheck: Recheck | None = None
@@ -273,7 +273,6 @@ class Figures:
         rates += tuple(r for c in self.comparisons for r in (c.sites, c.accounts) if r)
         values = {self.running, self.accounts_running, *self.by_category.values()}
         values |= {n for r in rates for n in (r.total, r.checked, r.failed, r.passed)}
-        values |= {abs(self.overall.failed - c.sites.failed) for c in self.comparisons}
         values |= {g.count for g in (*self.problem_groups, *self.account_groups)}
         values |= {len(b.sites) for b in self.bands}
         if self.message_total:
@@ -451,7 +450,6 @@ def load_source(
             problems.setdefault(result_id, set()).add(check)
     window = message_window(own_period, latest.as_of)
     boards = load_messages(session, result_ids) if messages else {}
-    every_message = [m for board in boards.values() for m in board]
     records = []
     for site, unit in session.execute(select(Site, Unit.name).join(Unit, Site.unit_id == Unit.id)):
         result = chosen.get(site.id)
@@ -487,7 +485,6 @@ def load_source(
         sites=tuple(sorted(records, key=_site_order)),
         accounts_running=sum(1 for a in accounts if a.running),
         accounts=accounts,
-        message_total=stats_of(every_message, *window) if every_message else None,
         message_window=window,
     )
 
@@ -731,6 +728,21 @@ def _message_rows(sites: Sequence[SiteRecord]) -> tuple[MessageRow, ...]:
     )
 
 
+def _message_total(rows: Sequence[MessageRow]) -> MessageStats | None:
+    """The 合计 row, from the rows themselves (so a view restricted to some sites stays consistent): the mean
+    is weighted by each site's timed messages."""
+    if not rows:
+        return None
+    timed = sum(r.stats.timed for r in rows)
+    weighted = fsum((r.stats.mean_days or 0.0) * r.stats.timed for r in rows)
+    return MessageStats(
+        received=sum(r.stats.received for r in rows),
+        answered=sum(r.stats.answered for r in rows),
+        timed=timed,
+        mean_days=round(weighted / timed, 2) if timed else None,
+    )
+
+
 def compute(source: Source) -> Figures:
     """Pure: the same source always gives the same figures."""
     sites = source.sites
@@ -763,7 +775,7 @@ def compute(source: Source) -> Figures:
         problem_groups=tuple(_problem_groups(sites)),
         sites=sites,
         message_rows=message_rows,
-        message_total=source.message_total if message_rows else None,
+        message_total=_message_total(message_rows),
         message_window=source.message_window,
         comparisons=source.comparisons,
         recheck=source.recheck,
@@ -973,8 +985,9 @@ def _verify_periods(figures: Figures) -> list[str]:
     return problems
 
 
-# Counts of sites (家), accounts (个) and messages (条); not a decimal's tail, a working-day count or a difference.
-_COUNT_IN_TEXT = re.compile(r"(?<![\d.])(\d+)(?:家|个|条)(?!工作日|百分点)")
+# Counts of sites (家), accounts (个) and messages (条); not a decimal's tail, an article (第14条), a working-day
+# count or a difference of rates.
+_COUNT_IN_TEXT = re.compile(r"(?<![\d.第])(\d+)(?:家|个|条)(?!工作日|百分点)")
 _RATE_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?%)")
 
 
