@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install assets demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# The dashboard's htmx and ECharts: npm ci (package-lock.json) and a copy into web/static/vendor (git-ignored).
+ASSETS := src/govinspect/web/static/vendor/.built
+$(ASSETS): package.json package-lock.json src/govinspect/web/assets.py
+	$(PYTHON) src/govinspect/web/assets.py
+
+assets: $(ASSETS)
+
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/govinspect demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest
@@ -34,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/farm_serve.py
 
 clean:
-	rm -rf $(VENV) govinspect-data .pytest_cache .ruff_cache
+	rm -rf $(VENV) govinspect-data .pytest_cache .ruff_cache node_modules src/govinspect/web/static/vendor
