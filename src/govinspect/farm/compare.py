@@ -19,6 +19,7 @@ _ONCE_PER_SITE = (
     "availability.",
     "freshness.homepage_stale",
     "search.missing",
+    "search.",  # at most one search finding a site; the truth URL depends on the title tried
     "service.missing",
     "interaction.no_channel",
 )

@@ -340,6 +340,8 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
             newest = site.column("xwzx/zwyw").sorted_items()[0]
             record(site, check, ("search", newest.title), {"query": newest.title, "article": newest})
         elif check == "service.missing":
+            # no service column (content.py) and no link to a service platform either (no randomness used)
+            site.home_links = [(t, u) for t, u in site.home_links if "政务服务" not in t]
             record(site, check, "home", {"note": "无办事服务栏目或入口"})
         elif check == "meta.missing":
             site.has_meta = False

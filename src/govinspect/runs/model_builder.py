@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
 
-from govinspect.extract.columns import discover_columns, find_sitemap_link, is_article_url
-from govinspect.extract.listing import homepage_items, list_items, newest_date
+from govinspect.extract.columns import ColumnRef, discover_columns, find_sitemap_link, is_article_url
+from govinspect.extract.interaction import read_interaction
+from govinspect.extract.listing import Listing, homepage_items, list_items, newest_date
 from govinspect.extract.model import (
     Attempt,
     Column,
@@ -24,9 +25,15 @@ from govinspect.extract.model import (
     Homepage,
     LinkCheck,
     PageMeta,
+    Services,
     SiteModel,
+    SiteSearch,
 )
 from govinspect.extract.page import Page, parse_page
+from govinspect.extract.search import SearchRequest, probe_requests, read_site_search
+from govinspect.extract.services import read_services
+from govinspect.extract.transport import site_transport
+from govinspect.runs.article_step import dating_facts, index_items, policy_facts
 from govinspect.scoring.profile import Profile
 
 LINK_KINDS = frozenset({"a", "area", "iframe", "frame"})
@@ -45,6 +52,7 @@ class StoredPage:
     error: str | None
     headers: Mapping[str, str]
     attempt: int = 1
+    fetched_at: datetime | None = None
     load_body: Callable[[], bytes | None] = field(default=lambda: None, compare=False, repr=False)
 
 
@@ -86,6 +94,7 @@ class SiteExtraction:
     sources: dict[str, list[str]] = field(default_factory=dict)  # link target -> pages linking to it
     fetched: set[str] = field(default_factory=set)  # canonical URLs fetched without error (pages, files)
     failed_keys: set[str] = field(default_factory=set)  # canonical URLs whose fetch failed
+    _listings: dict[str, Listing] = field(default_factory=dict, repr=False)
 
     @classmethod
     def read(
@@ -171,17 +180,26 @@ class SiteExtraction:
                 unfetched.append(url)
         return internal + unfetched[:max_unfetched] + external[:max_external]
 
-    def _columns(self, overrides: Mapping[str, Override]) -> tuple[Column, ...]:
+    def listing(self, page: Page) -> Listing:
+        """The list entries of a fetched list page, parsed once however many facts need them."""
+        found = self._listings.get(page.url)
+        if found is None:
+            found = self._listings[page.url] = list_items(page, reference=self.as_of)
+        return found
+
+    def column_refs(self) -> list[ColumnRef]:
         if self.home is None:
-            return ()
+            return []
         home_page = self.home[1]
         sitemap_url = find_sitemap_link(home_page)
         sitemap = self.pages.get(sitemap_url)[1] if sitemap_url and sitemap_url in self.pages else None
         # Columns come from navigation and the sitemap. Meta ColumnName is left out here: every page of a
         # paginated list carries it, and an older page 2 must not be judged as a column of its own.
-        refs = discover_columns(home_page, sitemap, profile_classes=self.profile.column_classes)
+        return discover_columns(home_page, sitemap, profile_classes=self.profile.column_classes)
+
+    def _columns(self, overrides: Mapping[str, Override]) -> tuple[Column, ...]:
         columns = []
-        for ref in refs:
+        for ref in self.column_refs():
             override = overrides.get(ref.url, Override())
             column_class = override.column_class or ref.column_class
             name = override.name or ref.name
@@ -195,7 +213,7 @@ class SiteExtraction:
             if found is None:
                 continue  # not fetched (page budget): not judged
             snapshot, page = found
-            listing = list_items(page, reference=self.as_of)
+            listing = self.listing(page)
             dated = [item for item in listing.items if item.date is not None]
             columns.append(
                 Column(
@@ -272,12 +290,39 @@ class SiteExtraction:
             )
         return tuple(metas.values())
 
+    def _search(self) -> SiteSearch | None:
+        """The homepage's site search (extract/search.py); the probes are added after the crawl."""
+        return None if self.home is None else read_site_search(self.home[1], self.home[0].snapshot_id)
+
+    def _services(self, columns: Sequence[Column]) -> Services:
+        """Service entries on the homepage and the 办事指南 pages read (extract/services.py)."""
+        section = self.profile.section("services")
+        pages = {url: (snapshot.snapshot_id, page) for url, (snapshot, page) in self.pages.items()}
+        home = None if self.home is None else (self.home[1], self.home[0].snapshot_id)
+        elements = [str(e) for e in section.get("guide_elements", ())]
+        minimum = int(section.get("guide_min_elements", 3))
+        return read_services(home, pages, columns, elements, min_elements=minimum)
+
+    def search_requests(self, model: SiteModel) -> tuple[list[SearchRequest], str | None]:
+        """The searches the probe sends after the crawl (recent articles' exact titles), or why none."""
+        section = self.profile.section("search")
+        pages = {url: page for url, (_, page) in self.pages.items()}
+        return probe_requests(
+            model,
+            pages,
+            self.listing,
+            self.as_of,
+            min_age_days=int(section.get("article_min_age_days", 2)),
+            count=int(section.get("probe_articles", 2)),
+        )
+
     def model(
         self,
         link_results: Mapping[str, object] | None = None,
         overrides: Mapping[str, Override] | None = None,
     ) -> SiteModel:
         columns = self._columns(overrides or {})
+        items = index_items(self, overrides or {})
         links = []
         for target, result in (link_results or {}).items():
             statuses = tuple(getattr(result, "statuses", ()))
@@ -293,4 +338,17 @@ class SiteExtraction:
             footers=self._footers(),
             links=tuple(links),
             metas=self._metas({c.url for c in columns}),
+            search=self._search(),
+            services=self._services(columns),
+            dated_items=dating_facts(self, items),
+            policy=policy_facts(self, items, _key),
+            interpretation_columns=tuple(items.interpretation_columns),
+            lists=tuple(items.lists),
+            transport=site_transport(self.home, self.pages.values()),
+            interaction=read_interaction(
+                self.home[1] if self.home else None,
+                {url: (page, snapshot.snapshot_id) for url, (snapshot, page) in self.pages.items()},
+                channel_keywords=self.profile.section("interaction").get("channel_keywords", ()),
+                excluded_keywords=self.profile.section("interaction").get("excluded_channel_keywords", ()),
+            ),
         )

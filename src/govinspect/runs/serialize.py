@@ -72,6 +72,11 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
     return cls(**values)
 
 
+def read_dataclass(cls: type, data: dict[str, Any]) -> Any:
+    """One stored fact of the model (a nested dataclass) read back on its own."""
+    return _build(cls, data)
+
+
 def model_from_dict(data: dict[str, Any]) -> SiteModel:
     if data.get("version") != MODEL_VERSION:
         raise ValueError(f"stored site model version {data.get('version')!r} is not {MODEL_VERSION}")

@@ -20,12 +20,17 @@ from typing import TYPE_CHECKING, Any
 from govinspect.checks.finding import Finding
 from govinspect.checks.registry import run_checks
 from govinspect.extract.model import Expected, SiteModel
+from govinspect.extract.search import judge_result, with_probes
 from govinspect.fetch.linkcheck import check_links
+from govinspect.fetch.search_probe import probe_search
+from govinspect.fetch.transport import TransportOptions, probe_transport
 from govinspect.runs.content_step import scan_site
+from govinspect.runs.history import earlier_lists
 from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
 from govinspect.scoring.engine import SiteScore, score_site
 from govinspect.scoring.profile import Profile, load_profile
 from govinspect.store import Store, open_store
+from govinspect.store.models import utcnow
 from govinspect.store.snapshots import SnapshotStore
 
 if TYPE_CHECKING:
@@ -52,6 +57,7 @@ def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> lis
                 error=row.error,
                 headers=_headers(row.headers),
                 attempt=row.attempt,
+                fetched_at=row.fetched_at,
                 load_body=lambda row=row: snapshots.body(row),
             )
         )
@@ -115,6 +121,14 @@ class _Judge:
         extraction = SiteExtraction.read(job.expected, job.url, stored, self.profile, options.as_of)
         verified = check_links(extraction.link_targets(options.max_external_links), links)
         model = extraction.model(verified, job.overrides)
+        earlier = earlier_lists(
+            self.store, job.site_code, before=utcnow(), exclude_crawl=self.context.crawl_id
+        )
+        model = replace(model, history=earlier)
+        searches, why_not = extraction.search_requests(model)  # site search: recent titles, SSRF-guarded
+        model = with_probes(model, probe_search(searches, judge_result, links), why_not)
+        probes = TransportOptions(timeout=links.timeout, allow_private_networks=links.allow_private_networks)
+        model = replace(model, transport=probe_transport(model.transport, model.homepage.url, probes))
         if options.text_checks:
             model = replace(model, content=scan_site(extraction, job.region))
         findings, score = judge(model, self.profile, options.as_of)
