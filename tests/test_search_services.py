@@ -504,3 +504,108 @@ def test_real_pages_search_boxes_and_no_guides() -> None:
     assert [n for n, _ in zj.fields] == ["websiteid", "pg", "p", "tpl", "category", "od", "q"]
     gz = parse_page("http://www.example.gov.cn/a/b.html", (REAL_PAGES / "gzggw-1.html").read_bytes())
     assert any("浙江政务服务网" in e for e in service_entries(gz))
+
+
+def test_a_guide_whose_elements_sit_behind_script_tabs_is_not_judged() -> None:
+    tabs = """<html><head><title>取水许可办事指南</title></head><body><h1>取水许可办事指南</h1>
+    <table><tr><th>事项名称</th><td>取水许可</td></tr><tr><th>办理机构</th><td>县水利局</td></tr>
+    <tr><th>办理地点</th><td>县政务服务中心</td></tr></table>
+    <ul class="tabs"><li>申请条件</li><li>办理材料</li><li>办理流程</li><li>收费标准</li></ul>
+    <div id="tab-content"></div></body></html>"""
+    assert len(guide_elements(page(tabs), ELEMENTS)) == 3
+    assert read_guide(page(tabs), None, ELEMENTS) is None
+    plain = tabs.replace(
+        '<ul class="tabs"><li>申请条件</li><li>办理材料</li><li>办理流程</li><li>收费标准</li></ul>', ""
+    )
+    assert read_guide(page(plain), None, ELEMENTS) is not None
+
+
+def test_a_lookup_box_is_a_search_box_but_not_probed_and_maxlength_cuts_the_query() -> None:
+    lookup = page(
+        '<html><body><form action="/xjcx.jsp" method="post"><input name="cxm"><input type="submit" value="查询">'
+        "</form></body></html>"
+    )
+    search = read_site_search(lookup, None)
+    assert search.boxes and search.boxes[0].signals == 1
+    assert check_search_missing(model_with(search=search), PROFILE, AS_OF) == []
+    requests, why = probe_requests(model_with(search=search), {}, lambda p: [], AS_OF)
+    assert requests == [] and why is not None and "未检测" in why
+    short = page(
+        '<html><body><form action="/search.do"><input name="q" maxlength="6"><button>搜索</button></form></body></html>'
+    )
+    search = read_site_search(short, None)
+    (box,) = search.boxes
+    assert box.signals >= 2 and box.max_length == 6
+    request = search_request(box, "一二三四五六七八九", "http://www.example.gov.cn/a.html", None, search)
+    assert request is not None and request.query == "一二三四五六"
+
+
+def test_a_frame_of_the_site_makes_a_missing_search_a_notice() -> None:
+    framed = page(home_page().decoded.text.replace("</body>", '<iframe src="/top.html"></iframe></body>'))
+    search = read_site_search(framed, None)
+    assert search.hints == ("内嵌框架",)
+    assert [f.severity for f in check_search_missing(model_with(search=search), PROFILE, AS_OF)] == ["notice"]
+
+
+def test_several_labels_on_one_line() -> None:
+    html = """<html><head><title>就业失业登记_办事指南</title></head><body><h1>就业失业登记</h1>
+    <p>事项名称：就业失业登记；设定依据：《就业服务与就业管理规定》；受理条件：本市户籍劳动者。</p>
+    <p>办理地点：区人社局一楼；办理时间：工作日；咨询电话：12333。</p></body></html>"""
+    found = guide_elements(page(html), ELEMENTS)
+    assert set(found) == {"事项名称", "设定依据", "申请条件", "办理地点", "办理时间", "联系电话"}
+    prose = "<html><body><p>会议指出，要优化办理流程，提高审批效率，联系电话12345随时畅通。</p></body></html>"
+    assert guide_elements(page(prose), ELEMENTS) == {}
+
+
+def test_a_service_hall_guide_with_nested_window_tables() -> None:
+    def row(label: str, value: str) -> str:
+        return f'<tr><td width="20%"><div align="center">{label}</div></td><td><div>{value}</div></td></tr>'
+
+    window = (
+        '<table><tr><td align="right">工作时间：</td><td>周一至周五 9:00-12:00</td></tr>'
+        '<tr><td align="right">窗口地址：</td><td>区行政服务大厅A区</td></tr>'
+        '<tr><td align="right">联系电话：</td><td>0755-28949000</td></tr></table>'
+    )
+    rows = [
+        row("事项名称", "建筑工程施工许可"),
+        row("法律依据", "《建筑法》第八条"),
+        row("办理条件", "已办理用地批准手续"),
+        row("申请材料", "申请表；用地批准文件"),
+        row("办理时限", "法定时限：7个工作日"),
+        row("事项收费", "不收费"),
+        row("决定机关", "区住房和建设局"),
+        row("窗口办理", window),
+        row("窗口办理流程", "受理—审核—发证"),
+    ]
+    html = f"<html><head><title>行政服务大厅--办事指南</title></head><body><table>{''.join(rows)}</table></body></html>"
+    guide = read_guide(page(html), None, ELEMENTS)
+    assert guide is not None and guide.elements == tuple(ELEMENTS)
+    assert check_guide_incomplete(model_with(services=Services(guides=(guide,))), PROFILE, AS_OF) == []
+
+
+def test_search_and_service_facts_survive_the_stored_model() -> None:
+    from govinspect.runs.serialize import model_from_dict, model_to_dict
+
+    home = page(GBK_FORM, charset="gbk")
+    probe = SearchProbe(
+        "标题", "http://www.example.gov.cn/a.html", date(2020, 3, 20), "http://x/s?q=1", found=False
+    )
+    search = replace(
+        read_site_search(home, 4), probes=(probe, replace(probe, query="标题二")), probe_note=None
+    )
+    guide = read_guide(page(GUIDE_TABLE), 6, ELEMENTS)
+    assert guide is not None
+    model = model_with(search=search, services=Services(home.url, 4, ("办事服务 http://x/",), 30, (guide,)))
+    back = model_from_dict(json.loads(json.dumps(model_to_dict(model))))
+    assert back.search == model.search and back.services == model.services
+    assert check_search_broken(back, PROFILE, AS_OF) == check_search_broken(model, PROFILE, AS_OF)
+    assert check_guide_incomplete(back, PROFILE, AS_OF) == check_guide_incomplete(model, PROFILE, AS_OF)
+
+
+def test_the_site_footer_phone_is_not_the_guides() -> None:
+    footer = '<div class="footer"><p>主办单位：测试市人民政府办公室　联系电话：0791-88888888</p></div>'
+    html = GUIDE_TABLE.replace("<tr><th>联系电话</th><td>0791-12345678</td></tr>", "").replace(
+        "</body>", footer + "</body>"
+    )
+    guide = read_guide(page(html), None, ELEMENTS)
+    assert guide is not None and "联系电话" not in guide.elements

@@ -42,11 +42,28 @@ _ACTION_RE = re.compile(
     r"search|sousuo|jsearch|s\.jsp|was5?/|jrobot|query|/so/|/s\?|souso|fulltext|qwjs|/ss/|/sou/|trssearch",
     re.I,
 )
-_BUTTON_RE = re.compile(r"搜索|检索|搜\s*索|查询|search", re.I)
+_BUTTON_RE = re.compile(r"搜索|检索|搜\s*索|search", re.I)
+_WEAK_BUTTON_RE = re.compile(r"查询|查\s*询|go|确定", re.I)
+_CORE_PARAMS = {
+    "q",
+    "query",
+    "keyword",
+    "keywords",
+    "searchword",
+    "kw",
+    "wd",
+    "sword",
+    "searchkey",
+    "searchtext",
+}
 _TEXT_TYPES = ("text", "search", "")
 _SKIP_TYPES = ("submit", "image", "button", "reset", "file", "password")
 _LINK_TEXT_RE = re.compile(r"^(?:站内|全站|全文|高级|站内全文|智能)?(?:搜索|检索)$|^搜\s*索$|^search$", re.I)
 _LINK_URL_RE = re.compile(r"/(?:search|sousuo|jsearch|jrobot|was5|so|qwjs)(?:[/._?]|$)", re.I)
+_FRAGMENT_RE = re.compile(
+    r"\.load\s*\(\s*['\"][^'\"]+\.(?:s?html?|jsp|php|aspx?)|document\.write(?:ln)?\s*\(\s*['\"]\s*<(?:form|input)",
+    re.I,
+)
 _SCRIPT_HINT_RE = re.compile(r"(?<![a-z])search|sousuo|jsearch|jrobot|was5|搜索|检索", re.I)
 
 
@@ -89,31 +106,49 @@ def _hinted(el: etree._Element) -> bool:
     return bool(_HINT_RE.search(" ".join(a for a in attrs if a)))
 
 
-def _search_param(form: etree._Element) -> tuple[str | None, bool]:
-    """The name of the form's query input and whether the form looks like a search at all."""
+def _search_input(form: etree._Element) -> tuple[etree._Element | None, int]:
+    """The form's query input and how plainly the form is a site search (0: not one): a search-like action, a
+    search-like form, a hinted input, a 搜索/检索 button, a usual query name. A lone input beside a 查询 button
+    (a letter lookup, say) counts as a search box but too weakly to be probed."""
     texts = [
         i
         for i in form.iter("input")
         if (i.get("type") or "text").strip().lower() in _TEXT_TYPES and i.get("name")
     ]
-    hinted_form = bool(_ACTION_RE.search(form.get("action") or "")) or _hinted(form)
     buttons = [
         b
         for b in form.iter("input", "button")
         if b.tag == "button" or (b.get("type") or "").lower() in ("submit", "image", "button")
     ]
-    button_hint = any(
-        _BUTTON_RE.search((b.get("value") or "") + inline_text(b) + (b.get("alt") or "")) for b in buttons
-    )
+    labels = [(b.get("value") or "") + inline_text(b) + (b.get("alt") or "") for b in buttons]
     by_name = next((i for i in texts if i.get("name", "").strip().lower() in _PARAM_NAMES), None)
     by_hint = next((i for i in texts if _hinted(i)), None)
     chosen = by_name if by_name is not None else by_hint
-    if chosen is None and len(texts) == 1 and (hinted_form or button_hint):
+    signals = (
+        bool(_ACTION_RE.search(form.get("action") or ""))
+        + _hinted(form)
+        + (by_hint is not None)
+        + any(_BUTTON_RE.search(label) for label in labels)
+    )
+    if chosen is None and len(texts) == 1 and (signals or any(_WEAK_BUTTON_RE.search(x) for x in labels)):
         chosen = texts[0]
     if chosen is None:
-        return None, False
-    looks = hinted_form or button_hint or by_hint is not None or (by_name is not None and len(texts) == 1)
-    return chosen.get("name", "").strip(), looks
+        return None, 0
+    signals += chosen.get("name", "").strip().lower() in _CORE_PARAMS
+    if (
+        not signals
+        and len(texts) == 1
+        and (by_name is not None or any(_WEAK_BUTTON_RE.search(x) for x in labels))
+    ):
+        signals = 1  # weak: a search box for search.missing, not probed
+    elif not signals:
+        return None, 0
+    return chosen, signals
+
+
+def _max_length(el: etree._Element) -> int | None:
+    raw = (el.get("maxlength") or "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
 def _scripted_form(form: etree._Element) -> bool:
@@ -135,9 +170,10 @@ def read_search_boxes(page: Page) -> tuple[SearchBox, ...]:
         in_forms.update(form.iter("input"))
         if form in hidden:
             continue
-        param, looks = _search_param(form)
-        if param is None or not looks:
+        chosen, signals = _search_input(form)
+        if chosen is None:
             continue
+        param = chosen.get("name", "").strip()
         scripted = _scripted_form(form)
         action_raw = (form.get("action") or "").strip()
         action = None if scripted else urljoin(page.base_url, action_raw)
@@ -150,6 +186,8 @@ def read_search_boxes(page: Page) -> tuple[SearchBox, ...]:
                 fields=fields,
                 accept_charset=(form.get("accept-charset") or "").strip() or None,
                 scripted=scripted,
+                max_length=_max_length(chosen),
+                signals=signals,
             )
         )
     if not boxes:
@@ -181,8 +219,19 @@ def _search_links(page: Page) -> tuple[str, ...]:
 
 
 def _script_hints(page: Page) -> tuple[str, ...]:
-    found = {m.group(0).lower() for m in _SCRIPT_HINT_RE.finditer(page.decoded.text)}
-    return tuple(sorted(found))[:5]
+    """Signs that a search box may exist where this reader cannot see it: search words in scripts or markup,
+    a page fragment a script loads (a shared header), a frame of the site's own."""
+    text = page.decoded.text
+    found = sorted({m.group(0).lower() for m in _SCRIPT_HINT_RE.finditer(text)})[:5]
+    if _FRAGMENT_RE.search(text):
+        found.append("脚本载入页面片段")
+    own = (urlsplit(page.url).hostname or "").lower()
+    if any(
+        link.kind in ("iframe", "frame") and (urlsplit(link.url).hostname or "").lower() == own
+        for link in page.links
+    ):
+        found.append("内嵌框架")
+    return tuple(found)
 
 
 def read_site_search(page: Page, snapshot_id: int | None) -> SiteSearch:
@@ -217,6 +266,7 @@ class SearchRequest:
     referer: str | None = None
 
 
+MIN_PROBE_SIGNALS = 2  # a form is probed only when it plainly is the site search (see _search_input)
 _ELLIPSIS_RE = re.compile(r"(?:\.{2,}|…+|。。+)$")
 _PREFERRED_CLASSES = ("dynamic", "notice", "policy")
 
@@ -294,6 +344,8 @@ def search_request(
     """The request a browser sends when ``box`` is submitted with ``query``; None for a box a script drives."""
     if box.scripted or box.action is None or box.param is None or box.method not in ("get", "post"):
         return None
+    if box.max_length is not None:
+        query = query[: box.max_length]  # what a browser lets the user type
     fields = list(box.fields) or [(box.param, "")]
     if not any(name == box.param for name, _ in fields):
         fields.append((box.param, ""))
@@ -336,9 +388,13 @@ def probe_requests(
     search = model.search
     if search is None:
         return [], "首页未读取"
-    probe_boxes = [b for b in search.boxes if not b.scripted and b.action]
+    probe_boxes = sorted(
+        (b for b in search.boxes if not b.scripted and b.action), key=lambda b: b.signals, reverse=True
+    )
     if not probe_boxes:
         return [], "搜索框由脚本驱动，未检测" if search.boxes else "首页无可提交的搜索框"
+    if probe_boxes[0].signals < MIN_PROBE_SIGNALS:
+        return [], "未能确认站内搜索表单（可能为信件查询等），未检测"
     articles = choose_articles(model.columns, pages, listing, as_of, min_age_days=min_age_days, count=count)
     if not articles:
         return [], f"未找到发布于 {min_age_days} 天前的新闻类文章，未检测"

@@ -39,11 +39,11 @@ GUIDE_SYNONYMS: dict[str, tuple[str, ...]] = {
                  "主管部门", "承办机构", "审批机关", "决定机关", "许可机关", "受理单位", "办理单位", "承办部门",
                  "实施部门", "审批部门", "受理机关"),
     "收费标准": ("收费标准", "收费依据及标准", "收费依据和标准", "收费标准及依据", "收费项目及标准", "收费情况",
-                 "是否收费", "收费", "办理费用", "收费依据"),
+                 "是否收费", "事项收费", "收费", "办理费用", "收费依据"),
     "办理时间": ("办理时间", "办公时间", "受理时间", "工作时间", "服务时间", "窗口办公时间", "办事时间"),
-    "联系电话": ("联系电话", "咨询电话", "咨询方式", "联系方式", "咨询途径", "电话", "联系人及电话", "咨询联系电话"),
+    "联系电话": ("联系电话", "咨询电话", "咨询方式", "联系方式", "咨询途径", "电话", "联系人及电话", "办公电话", "咨询联系电话"),
     "办理流程": ("办理流程", "办事流程", "办理程序", "办事程序", "审批流程", "申请流程", "业务流程", "办理步骤",
-                 "流程图", "受理流程", "工作流程", "服务流程", "申办流程", "审批程序", "流程", "程序"),
+                 "流程图", "事项程序", "受理流程", "工作流程", "服务流程", "申办流程", "审批程序", "流程", "程序"),
 }  # fmt: skip
 _SUFFIXES = ("目录", "清单", "及要求", "要求", "说明", "及说明", "信息")
 _NUMBERING_RE = re.compile(
@@ -55,7 +55,7 @@ _GUIDE_CONTEXT_RE = re.compile(
     re.I,
 )
 _BREADCRUMB_RE = re.compile(r"(?:当前位置|您的位置|你的位置|所在位置|当前栏目)\s*[:：]?(.{0,80})")
-_LINE_RE_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+_LINE_RE_CACHE: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
 
 # Online services on a homepage (short entry texts, so a headline about 政务服务 is not taken for an entry).
 _SERVICE_TEXT_RE = re.compile(
@@ -81,23 +81,52 @@ def _label_map(elements: Sequence[str]) -> dict[str, str]:
 
 
 def _label(text: str, labels: Mapping[str, str]) -> str | None:
+    """The element a printed label names: exactly a synonym, or a longer one's tail (窗口办理流程, 申请受理机关)."""
     compact = _DECOR_RE.sub("", _NUMBERING_RE.sub("", (text or "").strip()))
-    return labels.get(compact)
+    found = labels.get(compact)
+    if found is None and len(compact) <= 10:
+        found = next(
+            (labels[compact[k:]] for k in (1, 2, 3) if len(compact) - k >= 4 and compact[k:] in labels), None
+        )
+    return found
+
+
+def _patterns(labels: Mapping[str, str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A line that starts with a label (a heading, or "label：value"), and "label：value" inside a line after
+    a separator (办理地点：…；办理时间：…)."""
+    key = tuple(sorted(labels))
+    patterns = _LINE_RE_CACHE.get(key)
+    if patterns is None:
+        alternatives = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
+        patterns = _LINE_RE_CACHE[key] = (
+            re.compile(
+                rf"^\s*(?:{_NUMBERING_RE.pattern[1:]})?\s*[【\[]?\s*({alternatives})\s*[】\]]?\s*(?:[:：]\s*(.*))?$"
+            ),
+            re.compile(rf"(?:(?<=[；;。，,\s])|^)({alternatives})\s*[:：]\s*([^；;。]*)"),
+        )
+    return patterns
 
 
 def _line_re(labels: Mapping[str, str]) -> re.Pattern[str]:
-    key = tuple(sorted(labels))
-    pattern = _LINE_RE_CACHE.get(key)
-    if pattern is None:
-        alternatives = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
-        pattern = _LINE_RE_CACHE[key] = re.compile(
-            rf"^\s*(?:{_NUMBERING_RE.pattern[1:]})?\s*[【\[]?\s*({alternatives})\s*[】\]]?\s*(?:[:：]\s*(.*))?$"
-        )
-    return pattern
+    return _patterns(labels)[0]
 
 
 def _cells(row: etree._Element) -> list[etree._Element]:
     return [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+
+
+def _content_lines(page: Page) -> list[str]:
+    """The page's visible lines outside its footer (the site's own 联系电话 there is not the guide's)."""
+    lines = [line.strip() for line in page.body_text.split("\n") if line.strip()]
+    if page.layout is None or not page.layout.footer_roots:
+        return lines
+    footer = {
+        line.strip()
+        for root in page.layout.footer_roots
+        for line in text_of(root, page.layout).split("\n")
+        if line.strip()
+    }
+    return [line for line in lines if line not in footer]
 
 
 def guide_elements(page: Page, elements: Sequence[str]) -> dict[str, str]:
@@ -117,7 +146,7 @@ def guide_elements(page: Page, elements: Sequence[str]) -> dict[str, str]:
         if element is not None and element not in found and _has_value(value, labels):
             found[element] = _DECOR_RE.sub("", _NUMBERING_RE.sub("", label_text.strip()))
 
-    # tables: a label cell and the cell beside it, or the cell below it (a header row of labels)
+    # tables: a label cell and the cell beside it, or the row below a label alone on its row
     for table in page.tree.iter("table"):
         if skip(table):
             continue
@@ -140,7 +169,7 @@ def guide_elements(page: Page, elements: Sequence[str]) -> dict[str, str]:
         if dd is not None and dd.tag == "dd":
             note(inline_text(dt), text_of(dd))
     # paragraphs: "label：value", or a label heading followed by its text
-    lines = [line.strip() for line in page.body_text.split("\n") if line.strip()]
+    lines = _content_lines(page)
     pattern = _line_re(labels)
     for i, line in enumerate(lines):
         m = pattern.match(line) if len(line) <= 400 else None
@@ -150,6 +179,11 @@ def guide_elements(page: Page, elements: Sequence[str]) -> dict[str, str]:
         if not value and i + 1 < len(lines) and not pattern.match(lines[i + 1]):
             value = lines[i + 1]
         note(m.group(1), value)
+    inline = _patterns(labels)[1]
+    for line in lines:
+        if len(line) <= 2000 and ("：" in line or ":" in line):
+            for m in inline.finditer(line):
+                note(m.group(1), m.group(2))
     return found
 
 
@@ -171,11 +205,33 @@ def is_guide(page: Page, found: Mapping[str, str], *, min_elements: int = 3) -> 
     return len(found) >= min_elements and bool(_GUIDE_CONTEXT_RE.search(_context(page)))
 
 
+def tab_labels(page: Page, elements: Sequence[str]) -> set[str]:
+    """Elements named in a row of three or more bare labels (a tab bar or a menu): their text may be drawn by a
+    script, so the page cannot show that they are missing."""
+    labels = _label_map(elements)
+    pattern = _line_re(labels)
+    lines = _content_lines(page)
+    out: set[str] = set()
+    run: list[str] = []
+    for line in [*lines, ""]:
+        m = pattern.match(line) if line and len(line) <= 40 else None
+        if m is not None and not (m.group(2) or "").strip():
+            run.append(labels[_DECOR_RE.sub("", m.group(1))])
+            continue
+        if len(run) >= 3:
+            out.update(run)
+        run = []
+    return out
+
+
 def read_guide(
     page: Page, snapshot_id: int | None, elements: Sequence[str], *, min_elements: int = 3
 ) -> ServiceGuide | None:
+    """The guide a page shows, or None: not a guide, or one whose elements sit behind tabs a script fills."""
     found = guide_elements(page, elements)
     if not is_guide(page, found, min_elements=min_elements):
+        return None
+    if tab_labels(page, elements) - set(found):
         return None
     ordered = [e for e in elements if e in found]
     return ServiceGuide(
