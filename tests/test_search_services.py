@@ -609,3 +609,36 @@ def test_the_site_footer_phone_is_not_the_guides() -> None:
     )
     guide = read_guide(page(html), None, ELEMENTS)
     assert guide is not None and "联系电话" not in guide.elements
+
+
+def test_a_failed_search_request_is_asked_again() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            ok = len(seen) > 1
+            body = results(f'<a href="/art/1.html">{TITLE}</a>') if ok else b"busy"
+            self.send_response(200 if ok else 503)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        request = replace(REQUEST, url=f"{base}/s?q=1", article_url=f"{base}/art/1.html")
+        options = LinkCheckOptions(timeout=5, retry_spacing=0.05, allow_private_networks=True)
+        (probe,) = probe_search([request], judge_result, options)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 2 and probe.found is True and probe.status == 200

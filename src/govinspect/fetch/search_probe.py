@@ -2,7 +2,7 @@
 
 One request at a time, as a browser would send it (GET with the form's query, or a urlencoded POST, the
 homepage as Referer), redirects followed by hand so the SSRF guard sees every hop, ``timeout`` seconds for each
-whole answer, at most ``MAX_BODY`` bytes read. After each answer the caller's ``judge`` says whether the article
+whole answer, at most ``MAX_BODY`` bytes read; a failed request is asked again after ``retry_spacing``. After each answer the caller's ``judge`` says whether the article
 was found; the next request (another article) is sent only while the answers say "not found": one success
 settles it, and a search is never called broken on one article alone.
 
@@ -105,7 +105,12 @@ async def probe_search_async(
         timeout=options.timeout, headers=headers, follow_redirects=False, verify=_tls_context()
     ) as client:
         for request in requests:
-            result = judge(request, await _fetch(client, request, options, policy))
+            response = await _fetch(client, request, options, policy)
+            if response.error not in (None, "blocked_ssrf", "invalid_url") or (response.status or 0) >= 500:
+                # a failure is asked again after a spacing, as a link is: one dropped request is not a verdict
+                await asyncio.sleep(options.retry_spacing)
+                response = await _fetch(client, request, options, policy)
+            result = judge(request, response)
             results.append(result)
             if getattr(result, "found", None) is not False:
                 break  # found, or not judgeable (a refusal): another article would not change that
