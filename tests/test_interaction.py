@@ -137,6 +137,17 @@ def test_news_lists_and_tables_without_message_labels_are_not_boards() -> None:
         )
         == []
     )
+    # 办件公示: service cases with 受理时间/办结时间/办理状态 are not messages
+    assert (
+        listed_messages(
+            page(
+                """<table><tr><th>事项名称</th><th>申请人</th><th>受理时间</th><th>办结时间</th><th>办理状态</th></tr>
+            <tr><td><a href="/bj/1.html">个体工商户设立登记</a></td><td>王**</td><td>2020-03-02</td><td></td>
+            <td>已办结</td></tr></table>"""
+            )
+        )
+        == []
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -527,3 +538,19 @@ def test_farm_interaction_defects_match_the_truth(farm: Farm) -> None:
         checked += 1
     assert checked >= 8
     assert seen >= {"interaction.no_channel", "interaction.reply_slow"}  # the small farm carries real cases
+
+
+def test_interaction_facts_round_trip_through_the_stored_model() -> None:
+    from govinspect.runs.serialize import model_from_dict, model_to_dict
+
+    ia = Interaction(
+        True,
+        40,
+        True,
+        channels=(Channel("局长信箱", f"{BASE}/ldxx/", HOME, "home"),),
+        messages=(
+            msg("2020-03-02 09:31:22", "2020-03-16 16:02:11", missing=("reply_time",), unit="市住建局"),
+        ),
+        surveys=(Survey(f"{BASE}/zjdc/1.html", "问卷调查", date(2020, 1, 2), date(2020, 2, 1), listed=True),),
+    )
+    assert model_from_dict(model_to_dict(model(ia))).interaction == ia

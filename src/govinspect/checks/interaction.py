@@ -171,7 +171,6 @@ def check_reply_slow(
     without their submit time or (answered) reply time."""
     limit = int(_settings(profile).get("reply_limit_working_days", 5))
     start = _window_start(as_of)
-    calendar = calendar or default_calendar()
     findings = []
     for m in model.interaction.messages:
         if m.state == "invalid":
@@ -202,6 +201,7 @@ def check_reply_slow(
             "calendar_days": (replied - submitted).days,
             "board": m.board,
         }
+        calendar = calendar or default_calendar()
         try:
             working = calendar.working_days_between(submitted, replied)
         except UncoveredYearError as exc:

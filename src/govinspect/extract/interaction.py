@@ -430,7 +430,8 @@ def _header_kinds(cells: Sequence[etree._Element]) -> dict[int, str] | None:
         if kind in _MESSAGE_KINDS and kind not in kinds.values():
             kinds[i] = kind
     found = set(kinds.values())
-    if len(found) >= 2 and found & _TIME_KINDS:
+    # a time or a status, and what names a message (办件公示 tables: 事项名称/受理时间/办结时间/状态, are not)
+    if found & _TIME_KINDS and found & {"title", "submitter", "submit", "question"} and len(found) >= 2:
         return kinds
     return None
 
