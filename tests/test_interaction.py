@@ -232,12 +232,14 @@ def test_channels_exclude_petitions_and_article_titles() -> None:
     home = page(
         """<div class="nav"><a href="/hdjl/">互动交流</a><a href="/xf/">网上信访</a><a href="/jb/">纪检监察举报</a></div>
         <ul class="menu" style="display:none"><li><a href="/hdjl/szxx/">市长信箱</a></li></ul>
+        <a href="https://www.12345.example.cn/"><img src="/i.png" alt="12345政务服务便民热线"></a>
         <a href="/art/2020/3/2/art_1_2.html">市政协召开咨询会</a>
         <a href="/news/x.html">关于开展2020年度网上咨询服务满意度评价工作的通知</a>""",
         f"{BASE}/index.html",
     )
     channels, excluded = find_channels([(home, "home")], KEYWORDS, EXCLUDED)
-    assert [c.name for c in channels] == ["互动交流", "市长信箱"]  # a hidden drop-down menu counts
+    # a hidden drop-down menu counts, an image link by its alt text
+    assert [c.name for c in channels] == ["互动交流", "市长信箱", "12345政务服务便民热线"]
     assert [c.name for c in excluded] == ["网上信访", "纪检监察举报"]
 
 

@@ -82,8 +82,8 @@ def check_no_channel(model: SiteModel, profile: Profile, as_of: date) -> list[Fi
     if not ia.judged or not model.homepage.answered:
         return []
     settings = _settings(profile)
-    keywords = tuple(settings.get("channel_keywords", ()))
-    excluded = tuple(settings.get("excluded_channel_keywords", ()))
+    keywords = tuple(str(k) for k in settings.get("channel_keywords", ()))
+    excluded = tuple(str(k) for k in settings.get("excluded_channel_keywords", ()))
     channels = [
         c
         for c in ia.channels

@@ -636,11 +636,12 @@ def find_channels(
     max_len: int = 16,
 ) -> tuple[list[Channel], list[Channel]]:
     """(channels, excluded channels) named by short link texts on ``pages`` — (page, where) pairs, the
-    homepage first; links to article pages are titles, not entrances. A name holding an excluded keyword (网上信访, 纪检监察举报) is excluded whatever else it says."""
+    homepage first; links to article pages are titles, not entrances. A name holding an excluded keyword
+    (网上信访, 纪检监察举报) is excluded whatever else it says."""
     found: dict[tuple[str, str], Channel] = {}
     out_excluded: dict[tuple[str, str], Channel] = {}
-    wanted = tuple(k for k in keywords if k)
-    unwanted = tuple(k for k in excluded if k)
+    wanted = tuple(str(k) for k in keywords if k)  # a YAML list may hold numbers (12345)
+    unwanted = tuple(str(k) for k in excluded if k)
     for page, where in pages:
         for link in getattr(page, "links", ()):
             if link.kind not in ("a", "area"):
