@@ -205,7 +205,7 @@ def sites(
     size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SiteList:
     filters = data.SiteFilter(q=q[:100], region=region, category=category, verdict=verdict, page=page)
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         listing = data.list_sites(session, user, filters, size=size)
     return SiteList(
         total=listing.total, page=listing.page, pages=listing.pages, sites=[_site(r) for r in listing.rows]
@@ -215,7 +215,7 @@ def sites(
 @router.get("/sites/{site_code}", response_model=SiteDetailOut, summary="一个网站的结论、得分、问题与历史")
 def site(request: Request, user: Api_, site_code: str, run: int | None = None) -> SiteDetailOut:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         d = data.site_detail(session, user, site_code, web.profiles, run)
     return SiteDetailOut(
         site_code=d.site_code,
@@ -252,14 +252,14 @@ def site(request: Request, user: Api_, site_code: str, run: int | None = None) -
 
 @router.get("/runs", response_model=list[RunOut], summary="检查任务列表")
 def runs(request: Request, user: Api_) -> list[RunOut]:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         rows = data.list_runs(session, user)
     return [RunOut(**_run(r)) for r in rows]
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut, summary="一个检查任务及其各网站结论")
 def run(request: Request, user: Api_, run_id: int) -> RunDetailOut:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         detail = data.run_detail(session, user, run_id)
     return RunDetailOut(**_run(detail.run), results=[_site(r) for r in detail.results])
 
@@ -275,7 +275,7 @@ def findings(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> FindingList:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         listing = data.list_findings(
             session, user, run_id=run, site_code=site, check=check, severity=severity, page=page, size=size
         )
@@ -289,6 +289,6 @@ def findings(
 
 @router.get("/findings/{finding_id}", response_model=FindingOut, summary="一个问题及其证据")
 def finding(request: Request, user: Api_, finding_id: int) -> FindingOut:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         detail = data.finding_detail(session, user, finding_id)
     return _finding(detail.finding, detail.site_code, detail.run_id)

@@ -9,6 +9,8 @@ that allows scripts from this server only (no inline script, no eval), so even a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -19,6 +21,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
 
 from govinspect import __version__
 from govinspect.config import Settings
@@ -43,6 +47,29 @@ SNAPSHOT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-an
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def _sqlite_reader(store: Store) -> sessionmaker[Session] | None:
+    """Sessions for the pages' reads on SQLite. The store begins every transaction IMMEDIATE (it takes the write
+    lock, so two writers never deadlock); readers need no lock in WAL mode, and 20 users reading through the
+    write lock queue behind each other. These connections begin DEFERRED and are read-only (query_only)."""
+    if store.engine.url.get_backend_name() != "sqlite":
+        return None
+    engine = create_engine(store.engine.url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")  # deferred: one consistent snapshot per request, no lock
+
+    return sessionmaker(engine, expire_on_commit=False)
+
+
 @dataclass
 class WebContext:
     settings: Settings
@@ -50,9 +77,21 @@ class WebContext:
     secure_cookies: bool = True
     profiles: Profiles = field(init=False)
     overview_cache: OverviewCache = field(default_factory=OverviewCache)
+    _reader: sessionmaker[Session] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.profiles = Profiles(self.settings.home / "profiles")
+        self._reader = _sqlite_reader(self.store)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only (writes go through ``store.session()``)."""
+        if self._reader is None:
+            with self.store.session() as session:
+                yield session
+            return
+        with self._reader() as session:  # closing (not rolling back) keeps loaded objects readable
+            yield session
 
     @property
     def cookie_name(self) -> str:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from govinspect.store import Store
 from govinspect.store.models import Unit
@@ -41,7 +41,14 @@ TOKEN_PREFIX = "gi_"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("govinspect: no such user")  # verified against when the name is unknown
+_dummy: dict[int, str] = {}  # per hasher: verified against when the name is unknown, so that costs the same
+
+
+def _dummy_hash() -> str:
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash("govinspect: no such user")
+    return _dummy[key]
 
 
 class AuthError(Exception):
@@ -227,7 +234,7 @@ def authenticate(
         user = session.scalar(select(User).where(User.username == name)) if name else None
         ok = False
         try:
-            ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if user is None or not ok:
@@ -303,7 +310,11 @@ def session_principal(store: Store, token: str | None) -> Principal | None:
         return None
     at = now()
     with store.session() as session:
-        row = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+        row = session.scalar(
+            select(WebSession)
+            .where(WebSession.token_hash == digest(token))
+            .options(joinedload(WebSession.user).selectinload(User.units))
+        )
         if row is None:
             return None
         expires, seen = aware(row.expires_at), aware(row.last_seen_at)

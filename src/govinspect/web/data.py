@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from govinspect.checks.names import SEVERITY_NAMES, check_name
 from govinspect.registry.model import SiteCategory
@@ -83,6 +83,8 @@ HIDDEN_EVIDENCE = {"screenshot", "screenshot_error", "screenshot_note"}
 # The evidence value to highlight in the finding's text and in its page snapshot, first present wins.
 HIGHLIGHT_KEYS = ("text", "word", "term", "wrong", "found", "placeholder", "latest", "column")
 CATEGORIES = tuple(c.value for c in SiteCategory)
+# Each result keeps its whole site model (JSON, often hundreds of kB) for re-scoring; no page needs it.
+NO_MODEL = defer(SiteResult.model)
 
 
 class NotFound(Exception):
@@ -175,6 +177,7 @@ def list_sites(
         .outerjoin(latest, latest.c.site_id == Site.id)
         .outerjoin(SiteResult, SiteResult.id == latest.c.result_id)
         .outerjoin(Run, Run.id == SiteResult.run_id)
+        .options(NO_MODEL)
     )
     query = scoped(query, principal)
     if q := filters.q.strip()[:100]:
@@ -486,6 +489,7 @@ def site_detail(
         .join(Run, SiteResult.run_id == Run.id)
         .outerjoin(FindingRow, FindingRow.result_id == SiteResult.id)
         .where(SiteResult.site_id == site.id)
+        .options(NO_MODEL)
         .group_by(SiteResult.id, Run.id)
         .order_by(Run.as_of.desc(), SiteResult.id.desc())
     ).all()
@@ -584,7 +588,8 @@ def finding_detail(session: Session, principal: Principal, finding_id: int) -> F
             .join(SiteResult, FindingRow.result_id == SiteResult.id)
             .join(Site, SiteResult.site_id == Site.id)
             .join(Run, SiteResult.run_id == Run.id)
-            .where(FindingRow.id == finding_id),
+            .where(FindingRow.id == finding_id)
+            .options(NO_MODEL),
             principal,
         )
     ).first()
@@ -746,6 +751,7 @@ def run_detail(session: Session, principal: Principal, run_id: int) -> RunDetail
             .join(Site, SiteResult.site_id == Site.id)
             .join(Unit, Site.unit_id == Unit.id)
             .where(SiteResult.run_id == run_id)
+            .options(NO_MODEL)
             .order_by(Site.site_code),
             principal,
         )
@@ -822,13 +828,13 @@ def overview_choices(session: Session, principal: Principal) -> list[Choice]:
 
 
 class OverviewCache:
-    """Figures per (scope, selection), kept while the stored data are unchanged (a new run, result or site
-    changes the version and empties the cache)."""
+    """Sources per selection and overviews per (selection, scope), kept while the stored data are unchanged (a
+    new run, result or registry change gives another version and empties the cache)."""
 
     def __init__(self, limit: int = 64) -> None:
         self._lock = threading.Lock()
         self._version: tuple | None = None
-        self._items: dict[tuple, fig.Source] = {}
+        self._items: dict[tuple, Any] = {}
         self.limit = limit
 
     @staticmethod
@@ -840,11 +846,15 @@ class OverviewCache:
         sites = session.execute(select(func.count(Site.id), func.max(Site.updated_at))).one()
         return (*runs, *results, *sites)
 
-    def source(self, session: Session, key: tuple, load) -> fig.Source:  # type: ignore[no-untyped-def]
+    def refresh(self, session: Session) -> None:
+        """Once per request: empty the cache when the stored data changed."""
         version = self.version(session)
         with self._lock:
             if version != self._version:
                 self._version, self._items = version, {}
+
+    def get(self, key: tuple, load):  # type: ignore[no-untyped-def]
+        with self._lock:
             if key in self._items:
                 return self._items[key]
         value = load()
@@ -876,15 +886,29 @@ def _load(session: Session, choice: str, cache: OverviewCache) -> fig.Source:
             return fig.load_source(session, run_id=int(value))
         return fig.load_source(session, period=value)
 
-    return cache.source(session, (choice,), load)
+    return cache.get((choice,), load)
 
 
 def overview(session: Session, principal: Principal, cache: OverviewCache, selected: str | None) -> Overview:
+    """The overview for the user's scope, computed once per (selection, scope) while the data are unchanged."""
+    cache.refresh(session)
+    codes = _scope_codes(session, principal)
+    return cache.get(
+        ("overview", selected or "", codes), lambda: _overview(session, principal, cache, selected, codes)
+    )
+
+
+def _overview(
+    session: Session,
+    principal: Principal,
+    cache: OverviewCache,
+    selected: str | None,
+    codes: frozenset[str] | None,
+) -> Overview:
     choices = overview_choices(session, principal)
     if not choices:
         return Overview(None, [], None, [], [], [], [], [], [], error="还没有已完成的检查任务")
     choice = next((c for c in choices if c.value == selected), choices[0])
-    codes = _scope_codes(session, principal)
     try:
         source = _restricted(_load(session, choice.value, cache), codes)
     except (fig.ReportError, ValueError) as exc:

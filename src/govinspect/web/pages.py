@@ -96,7 +96,7 @@ def _login_page(request: Request, next_: str, error: str | None = None, status: 
 
 
 def _no_users(request: Request) -> bool:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         return session.scalar(select(User.id).limit(1)) is None
 
 
@@ -153,7 +153,7 @@ def logout(request: Request, _form: Form_) -> Response:
 @router.get("/")
 def overview_page(request: Request, user: User_, sel: str | None = None) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         view = data.overview(session, user, web.overview_cache, sel)
     charts = None
     if view.figures is not None:
@@ -204,7 +204,7 @@ def sites_page(
         unit=int(unit) if unit.isdigit() else None,
         page=page,
     )
-    with web.store.session() as session:
+    with web.read() as session:
         listing = data.list_sites(session, user, filters)
         options = data.filter_options(session, user)
     template = "_site_table.html" if request.headers.get("hx-request") else "sites.html"
@@ -214,7 +214,7 @@ def sites_page(
 @router.get("/sites/{site_code}")
 def site_page(request: Request, user: User_, site_code: str, run: int | None = None) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         detail = data.site_detail(session, user, site_code, web.profiles, run)
     return render(request, "site.html", site=detail, nav="sites")
 
@@ -222,7 +222,7 @@ def site_page(request: Request, user: User_, site_code: str, run: int | None = N
 @router.get("/findings/{finding_id}")
 def finding_page(request: Request, user: User_, finding_id: int) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         detail = data.finding_detail(session, user, finding_id)
     return render(request, "finding.html", detail=detail, f=detail.finding, nav="sites")
 
@@ -231,7 +231,7 @@ def finding_page(request: Request, user: User_, finding_id: int) -> Response:
 def finding_snapshot(request: Request, user: User_, finding_id: int) -> Response:
     """The finding's page as stored, sanitised, in a document that may not run anything (see sanitize.py)."""
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         detail = data.finding_detail(session, user, finding_id)
     if detail.snapshot is None:
         raise data.NotFound(str(finding_id))
@@ -255,7 +255,7 @@ def finding_snapshot(request: Request, user: User_, finding_id: int) -> Response
 @router.get("/findings/{finding_id}/screenshot")
 def finding_screenshot(request: Request, user: User_, finding_id: int) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         detail = data.finding_detail(session, user, finding_id)
     relative = detail.finding.screenshot
     if not relative:
@@ -273,7 +273,7 @@ def finding_screenshot(request: Request, user: User_, finding_id: int) -> Respon
 @router.get("/runs")
 def runs_page(request: Request, user: User_) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         runs = data.list_runs(session, user)
     return render(request, "runs.html", runs=runs, nav="runs")
 
@@ -281,7 +281,7 @@ def runs_page(request: Request, user: User_) -> Response:
 @router.get("/runs/{run_id}")
 def run_page(request: Request, user: User_, run_id: int) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         detail = data.run_detail(session, user, run_id)
     return render(request, "run.html", detail=detail, nav="runs")
 
@@ -292,7 +292,7 @@ def run_page(request: Request, user: User_, run_id: int) -> Response:
 @router.get("/profile")
 def profile_page(request: Request, user: User_, id: str | None = None) -> Response:
     web = context(request)
-    with web.store.session() as session:
+    with web.read() as session:
         latest = session.scalar(select(Run.profile).where(Run.status == "finished").order_by(Run.id.desc()))
     active = latest or "national-2019"
     user_dir = web.settings.home / "profiles"
@@ -305,9 +305,20 @@ def profile_page(request: Request, user: User_, id: str | None = None) -> Respon
         error = None
     except ProfileError as exc:
         profile, error = None, str(exc)
+
+    def where_text(key: str, values: tuple[str, ...]) -> str:
+        """A veto condition's evidence filter in words: 栏目类别为动态要闻、通知公告、政策文件."""
+        if key == "column_class" and profile is not None:
+            names = [c.name if (c := profile.column_class(v)) else v for v in values]
+            return f"栏目类别为{'、'.join(names)}"
+        if key == "many_missing":
+            return "缺失要素较多的"
+        return f"{key} 为 {'/'.join(values)}"
+
     return render(
         request,
         "profile.html",
+        where_text=where_text,
         profile=profile,
         error=error,
         active=active,
@@ -322,12 +333,12 @@ def profile_page(request: Request, user: User_, id: str | None = None) -> Respon
 
 
 def _units(request: Request) -> list[tuple[int, str]]:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         return [(u.id, u.name) for u in session.scalars(select(Unit).order_by(Unit.name))]
 
 
 def _users_page(request: Request, error: str | None = None, status: int = 200, **values: object) -> Response:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         users = list(session.scalars(select(User).order_by(User.username)))
         rows = [
             {
@@ -378,7 +389,7 @@ def create_user(request: Request, _admin: Admin_, form: Form_) -> Response:
 def _user_page(
     request: Request, user_id: int, error: str | None = None, status: int = 200, **values: object
 ) -> Response:
-    with context(request).store.session() as session:
+    with context(request).read() as session:
         user = session.get(User, user_id)
         if user is None:
             raise data.NotFound(str(user_id))
