@@ -775,3 +775,72 @@ def _no_leftover_throttle(web: WebData) -> Iterator[None]:
     yield
     with web.store.session() as session:
         session.execute(LoginThrottle.__table__.delete())
+
+
+def test_pages_and_scopes_on_each_database(store: Store, farm: Farm, tmp_path: Path) -> None:
+    """The same pages and the unit scope on SQLite and PostgreSQL (results written directly: no crawl)."""
+    service.import_file(store, farm.registry_csv)
+    settings = Settings(home=tmp_path, database_url="unused")
+    with store.session() as session:
+        sites = list(session.scalars(select(Site).order_by(Site.site_code).limit(3)))
+        for period, as_of in (("2019Q4", date(2019, 12, 31)), ("2020Q1", date(2020, 3, 31))):
+            run = Run(as_of=as_of, period=period, profile="national-2019", status="finished")
+            session.add(run)
+            session.flush()
+            for index, site in enumerate(sites):
+                failed = index == 0
+                result = SiteResult(
+                    run_id=run.id,
+                    site_id=site.id,
+                    site_code=site.site_code,
+                    verdict="不合格" if failed else "合格",
+                    score=None if failed else 95.0,
+                    vetoes=["首页不更新"] if failed else [],
+                    model={"large": "x" * 1000},
+                )
+                result.findings.append(
+                    FindingRow(
+                        check="freshness.homepage_stale" if failed else "footer.icp",
+                        severity="veto" if failed else "deduction",
+                        raw_severity="deduction",
+                        url=site.url,
+                        message="首页最新信息发布于 2020-02-16",
+                        evidence={"latest": "2020-02-16", "text": "<script>x</script>"},
+                    )
+                )
+                session.add(result)
+        auth.create_user(session, "pg-admin", "管理员", "admin", PASSWORD)
+        auth.create_user(session, "pg-unit", "单位", "unit", PASSWORD, [sites[1].unit_id])
+        mine, other = sites[1].site_code, sites[0].site_code
+    previous_hasher, auth._hasher = auth._hasher, CHEAP_HASHER
+    try:
+        app = create_app(settings, store=store)
+        admin = signed_in(app, "pg-admin")
+        for path in (
+            "/",
+            "/sites",
+            f"/sites/{other}",
+            "/runs",
+            "/runs/2",
+            "/profile",
+            "/users",
+            "/api/v1/findings",
+        ):
+            assert admin.get(path).status_code == 200, path
+        assert 'id="pass-rate">66.67%<' in admin.get("/?sel=period:2020Q1").text
+        assert (
+            "&lt;script&gt;x&lt;/script&gt;" in admin.get(f"/findings/{finding_ids_in(store, other)[0]}").text
+        )
+        unit = signed_in(app, "pg-unit")
+        assert [s["site_code"] for s in unit.get("/api/v1/sites").json()["sites"]] == [mine]
+        assert unit.get(f"/sites/{other}").status_code == 404
+        assert unit.get(f"/findings/{finding_ids_in(store, other)[0]}").status_code == 404
+        assert 'id="pass-rate">100.00%<' in unit.get("/").text
+    finally:
+        auth._hasher = previous_hasher
+
+
+def finding_ids_in(store: Store, site_code: str) -> list[int]:
+    with store.session() as session:
+        query = select(FindingRow.id).join(SiteResult).where(SiteResult.site_code == site_code)
+        return list(session.scalars(query.order_by(FindingRow.id.desc())))
