@@ -360,6 +360,36 @@ def test_news_and_notice_columns_older_pages_come_before_other_columns_tails() -
     assert _link_priority("list", "article", 4) > _link_priority("hotpage", "article", 0)
 
 
+def test_boards_every_page_and_policy_lists_every_item_come_before_other_articles() -> None:
+    """An unanswered message of last summer sits on a board's 3rd page; a policy list's 8th document and its
+    interpretation are evidence of their own. Both outrank the tails of other lists."""
+    from govinspect.fetch.spider import _link_priority, _pagination_priority, anchor_roles, url_role
+
+    home = (
+        '<ul class="nav"><li><a href="/hdjl/zxzx/">在线咨询</a></li><li><a href="/hdjl/ldxx/">局长信箱</a></li>'
+        '<li><a href="/zwgk/zcwj/">政策文件</a></li><li><a href="/zwgk/zcjd/">政策解读</a></li>'
+        '<li><a href="/bsfw/bszn/">办事指南</a></li><li><a href="/xwzx/gzdt/">工作动态</a></li></ul>'
+    )
+    roles = anchor_roles(home, "http://www.xx.gov.cn/")
+    assert roles == {
+        "http://www.xx.gov.cn/hdjl/zxzx/": "board",
+        "http://www.xx.gov.cn/hdjl/ldxx/": "board",
+        "http://www.xx.gov.cn/zwgk/zcwj/": "deep",
+        "http://www.xx.gov.cn/zwgk/zcjd/": "deep",
+        "http://www.xx.gov.cn/bsfw/bszn/": "deep",
+        "http://www.xx.gov.cn/xwzx/gzdt/": "hot",
+    }
+    assert url_role("http://www.xx.gov.cn/hdjl/zxzx/list_3.html", "board") == "boardpage"
+    assert url_role("http://www.xx.gov.cn/zwgk/zcwj/index_1.html", "deep") == "deeppage"
+    # a board's 3rd page before any list's articles; its messages' pages after them
+    assert _pagination_priority("boardpage", 3) > _link_priority("hot", "article", 0)
+    assert _link_priority("board", "boardpage", 0) > _link_priority("hot", "article", 0)
+    assert _link_priority("board", "article", 5) < _link_priority("list", "article", 5)
+    # the 9th document of a policy list before the 6th article of a news list, after every column's newest
+    assert _link_priority("deep", "article", 8) > _link_priority("hot", "article", 5)
+    assert _link_priority("list", "article", 4) > _link_priority("deep", "article", 8)
+
+
 def test_homepage_aliases_are_fetched_last() -> None:
     """/ and /index.html are one page on nearly every site: the second spelling must not cost the budget
     a column."""

@@ -313,7 +313,19 @@ _SITEMAP_TEXT = re.compile(r"网站地图|站点地图|网站导航")
 # their older pages come before the older pages of other columns. A crawl-order hint only; the column
 # classes that judge staleness are the profile's.
 _HOT_TEXT = re.compile(r"要闻|动态|新闻|资讯|通知|公告|公示")
+# Message boards: the interaction checks read every list page (an unanswered message of last summer sits on
+# page 3), but the rows carry what they need, so the detail pages can wait.
+_BOARD_TEXT = re.compile(r"留言|咨询|信箱|问政|建言|写信|投诉")
+# Policy documents, their interpretations, service guides and surveys: each detail page is evidence of its own
+# (文号 and links both ways, a guide's elements, a survey's period), so all of a list's items come before other
+# articles.
+_DEEP_TEXT = re.compile(r"政策文件|规范性文件|政府文件|文件|解读|办事指南|服务指南|指南|征集|调查|征求意见")
 HOT = frozenset({"hot", "hotpage"})
+BOARD = frozenset({"board", "boardpage"})
+DEEP = frozenset({"deep", "deeppage"})
+_LISTS = frozenset({"list", "pagination", "sitemap", *HOT, *BOARD, *DEEP})
+_PAGE_OF = {"hot": "hotpage", "hotpage": "hotpage", "board": "boardpage", "boardpage": "boardpage"}
+_PAGE_OF |= {"deep": "deeppage", "deeppage": "deeppage"}
 
 
 def url_role(url: str, parent: str) -> str:
@@ -322,11 +334,11 @@ def url_role(url: str, parent: str) -> str:
     if _ARTICLE_URL.search(url):
         return "article"
     m = _PAGINATION_URL.search(url)
-    if m and parent in ("list", "pagination", "sitemap", "hot", "hotpage"):
+    if m and parent in _LISTS:
         number = int(m.group("n") or m.group("q"))
         # list_2.html is a page of a list; node_1234.html is a column of its own
         if 0 < number <= 200:
-            return "hotpage" if parent in ("hot", "hotpage") else "pagination"
+            return _PAGE_OF.get(parent, "pagination")
     return "list"
 
 
@@ -338,7 +350,19 @@ def anchor_roles(text: str, page_url: str) -> dict[str, str]:
         label = _TAG.sub("", m.group(2))
         if not label or len(label) > 30:
             continue
-        role = "sitemap" if _SITEMAP_TEXT.search(label) else "hot" if _HOT_TEXT.search(label) else None
+        role = next(
+            (
+                name
+                for name, pattern in (
+                    ("sitemap", _SITEMAP_TEXT),
+                    ("board", _BOARD_TEXT),
+                    ("deep", _DEEP_TEXT),
+                    ("hot", _HOT_TEXT),
+                )
+                if pattern.search(label)
+            ),
+            None,
+        )
         if role is None:
             continue
         url = absolute(page_url, m.group(1).replace("&amp;", "&"))
@@ -350,11 +374,13 @@ def anchor_roles(text: str, page_url: str) -> dict[str, str]:
 def _pagination_priority(role: str, number: int) -> int:
     """The n-th further page of a list: the first one soon after the columns, the rest late."""
     n = min(number, 50)
-    if role == "hot":
+    if role in BOARD:
+        return 530 if number == 1 else 490 - n  # every page of a board before the articles
+    if role in ("hot", "deep"):
         return 520 if number == 1 else 260 - n
     if role in ("list", "home", "sitemap"):
         return 500 if number == 1 else 150 - n
-    if role == "hotpage":
+    if role in ("hotpage", "deeppage"):
         return 250 - n
     return 100 - n
 
@@ -365,12 +391,14 @@ def _link_priority(role: str, child: str, articles_before: int) -> int:
     i = min(articles_before, 50)
     if child == "sitemap":
         return 800
-    if child in ("list", "hot"):
-        bonus = 20 if child == "hot" else 0
+    if child in ("list", "hot", "board", "deep"):
+        bonus = 0 if child == "list" else 20
         base = {"home": 700, "sitemap": 650, "list": 400, "hot": 400, "pagination": 300, "hotpage": 300}
         return base.get(role, 250) + bonus
-    if child in ("pagination", "hotpage"):
-        return 450 if role in ("list", "hot", "sitemap", "home") else 100
+    if child in ("pagination", "hotpage", "boardpage", "deeppage"):
+        if role in BOARD:
+            return 490
+        return 450 if role in ("list", "hot", "deep", "sitemap", "home") else 100
     # article pages
     if role == "home":
         return 300 - i
@@ -378,6 +406,10 @@ def _link_priority(role: str, child: str, articles_before: int) -> int:
         return (350 if articles_before < 5 else 200) - i
     if role == "hot":
         return (350 if articles_before < 5 else 280) - i
+    if role in DEEP:
+        return 345 - i // 10
+    if role in BOARD:
+        return (300 if articles_before < 3 else 150) - i
     if role == "hotpage":
         return 270 - i
     if role in ("sitemap", "pagination"):
@@ -525,7 +557,7 @@ class GovSpider(scrapy.Spider):
         # JS pagination stays at the depth of its list; it is the same list.
         for number, url in enumerate(links.pagination, 1):
             priority = _pagination_priority(role, number) - depth
-            self._new(site, url, depth, response_url, priority, "hotpage" if role in HOT else "pagination")
+            self._new(site, url, depth, response_url, priority, _PAGE_OF.get(role, "pagination"))
         if depth + 1 <= opts.max_depth:
             named = anchor_roles(text, response_url) if role in ("home", "sitemap") else {}
             articles = 0

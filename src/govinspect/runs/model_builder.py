@@ -52,8 +52,8 @@ class StoredPage:
     error: str | None
     headers: Mapping[str, str]
     attempt: int = 1
-    fetched_at: datetime | None = None
     load_body: Callable[[], bytes | None] = field(default=lambda: None, compare=False, repr=False)
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
