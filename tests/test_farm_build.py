@@ -7,11 +7,13 @@ import hashlib
 import html
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from govinspect.farm import Farm, build_farm, load_farm
 from govinspect.farm.render import disk_name
+from govinspect.farm.tls import VALID_TO, ca_certificate, site_certificate
 from govinspect.registry.identifiers import check_icp, check_psb, check_site_code
 
 # Every check id of INDICATORS.md (§2–§4), spelled exactly as there.
@@ -34,9 +36,7 @@ VETO_NAMES = {
     "互动回应差",
     "服务不实用",
 }
-NOT_ON_A_PAGE = {"transport.tls", "transport.ipv6"} | {
-    c for c in INDICATOR_CHECK_IDS if c.startswith("newmedia.")
-}
+NOT_ON_A_PAGE = {"transport.ipv6"} | {c for c in INDICATOR_CHECK_IDS if c.startswith("newmedia.")}
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -55,6 +55,9 @@ def test_same_seed_gives_byte_identical_farms(tmp_path: Path) -> None:
     assert len(ha) > 8 * 60
     assert ha == hb
     assert _hashes(c.root) != ha
+    # certificates and keys too (derived keys, deterministic signatures), and they depend on the seed
+    assert "ca.pem" in ha and any(name.startswith("tls/") and name.endswith(".crt") for name in ha)
+    assert _hashes(c.root)["ca.pem"] != ha["ca.pem"]
 
 
 def test_manifest_round_trips(farm: Farm) -> None:
@@ -73,7 +76,7 @@ def test_truth_uses_only_indicator_check_ids_and_covers_every_page_level_one(far
     for s in truth["sites"]:
         for d in s["defects"]:
             assert d["severity"] in ("veto", "deduction", "notice")
-            assert d["url"].startswith(f"http://{urlsplit(s['url']).netloc}/")
+            assert d["url"].startswith(f"{urlsplit(s['url']).scheme}://{urlsplit(s['url']).netloc}/")
             if d["check"] == "links.broken":
                 assert d["evidence"]["target"].startswith("http://")
 
@@ -203,3 +206,46 @@ def test_no_accidental_broken_internal_links(farm: Farm) -> None:
 def test_truth_json_is_valid_utf8_json(farm: Farm) -> None:
     data = json.loads(farm.truth_path.read_text("utf-8"))
     assert data["profile"] == "national-2019" and data["as_of"] == farm.as_of.isoformat()
+
+
+def test_https_sites_certificates_and_truth(farm: Farm) -> None:
+    """Every certificate variant once in the small farm, each on its own site, written as the truth says:
+    good ones chain to the farm CA for the site's own address; an expiring one is left to the server."""
+    from cryptography import x509
+
+    truth = {s["site_code"]: s for s in farm.truth()["sites"]}
+    ca = x509.load_pem_x509_certificate(farm.ca_file.read_bytes())
+    assert ca == ca_certificate(farm.seed) and ca.not_valid_after_utc == VALID_TO
+    https = [s for s in farm.sites if s.tls is not None]
+    assert sorted(s.tls for s in https) == ["expired", "expiring", "ok", "self_signed", "wrong_host"]
+    for site in farm.sites:
+        ts = truth[site.site_code]
+        tls = [d for d in ts["defects"] if d["check"] == "transport.tls"]
+        assert ts["tls"] == site.tls
+        assert site.base_url.startswith("https://" if site.tls else "http://") and ts["url"] == site.url
+        if site.tls in (None, "ok"):
+            assert tls == []
+        else:
+            (defect,) = tls
+            assert defect["variant"] == site.tls and defect["url"] == site.homepage_url
+            assert defect["severity"] == ("notice" if site.tls == "expiring" else "deduction")
+        mixed = [d for d in ts["defects"] if d["check"] == "transport.mixed_content"]
+        assert all(d["severity"] == ("deduction" if site.tls else "notice") for d in mixed)
+        crt = farm.root / "tls" / f"{site.site_code}.crt"
+        assert crt.exists() == (site.tls not in (None, "expiring"))
+        assert (farm.root / "tls" / f"{site.site_code}.key").exists() == (site.tls is not None)
+        if not crt.exists():
+            continue
+        cert = x509.load_pem_x509_certificate(crt.read_bytes())
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        addresses = [str(a) for a in names.get_values_for_type(x509.IPAddress)]
+        assert (addresses == [site.host]) == (site.tls != "wrong_host"), (site.tls, addresses)
+        if site.tls == "self_signed":
+            cert.verify_directly_issued_by(cert)
+        else:
+            cert.verify_directly_issued_by(ca)
+        assert (cert.not_valid_after_utc.year == 2021) == (site.tls == "expired")
+    expiring = next(s for s in https if s.tls == "expiring")
+    made = site_certificate(farm.seed, expiring.site_code, expiring.host, expiring.name, "expiring")
+    made.verify_directly_issued_by(ca)
+    assert timedelta(days=9) < made.not_valid_after_utc - datetime.now(UTC) <= timedelta(days=10)

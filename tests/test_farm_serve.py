@@ -1,32 +1,43 @@
-"""The farm served on loopback: own origins, behaviours, broken links, search, HTTP semantics."""
+"""The farm served on loopback: own origins, behaviours, broken links, search, HTTP semantics, https sites."""
 
 from __future__ import annotations
 
 import json
+import socket
+import ssl
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from cryptography import x509
 
 from govinspect.farm import Farm
+from govinspect.farm.tls import EXPIRING_DAYS
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) govinspect-test"}
 
 
 def _get(url: str, **kw) -> httpx.Response:
+    """Pages of the farm, whatever their certificate (its own tests below judge it)."""
     last: Exception | None = None
     for _ in range(4):  # the flaky site resets some connections
         try:
-            return httpx.get(url, headers=kw.pop("headers", BROWSER), timeout=10, **kw)
+            return httpx.get(url, headers=kw.pop("headers", BROWSER), timeout=10, verify=False, **kw)
         except httpx.TransportError as exc:
             last = exc
     raise AssertionError(f"{url}: {last}")
 
 
 def test_every_live_site_answers_on_its_own_address(farm_server: Farm) -> None:
-    with httpx.Client(headers=BROWSER, timeout=10) as client:
+    trusting = httpx.Client(
+        headers=BROWSER, timeout=10, verify=ssl.create_default_context(cafile=farm_server.ca_file)
+    )
+    unverified = httpx.Client(headers=BROWSER, timeout=10, verify=False)
+    with trusting, unverified:
         for site in farm_server.sites:
             if site.down or site.behaviour == "slow":
                 continue
+            client = unverified if site.tls in ("expired", "self_signed", "wrong_host") else trusting
             for _ in range(3):
                 try:
                     r = client.get(site.url)
@@ -126,7 +137,49 @@ def test_conditional_get_head_and_gzip(farm_server: Farm) -> None:
     etag, modified = r.headers["etag"], r.headers["last-modified"]
     assert _get(url, headers=BROWSER | {"If-None-Match": etag}).status_code == 304
     assert _get(url, headers=BROWSER | {"If-Modified-Since": modified}).status_code == 304
-    head = httpx.head(url, headers=BROWSER, timeout=5)
+    head = httpx.head(url, headers=BROWSER, timeout=5, verify=False)
     assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
-    gz = httpx.get(url, headers=BROWSER | {"Accept-Encoding": "gzip"}, timeout=5)
+    gz = httpx.get(url, headers=BROWSER | {"Accept-Encoding": "gzip"}, timeout=5, verify=False)
     assert gz.headers.get("content-encoding") == "gzip" and gz.content == r.content
+
+
+def _handshake(site, context: ssl.SSLContext) -> x509.Certificate:  # type: ignore[no-untyped-def]
+    with (
+        socket.create_connection((site.host, site.port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=site.host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der
+    return x509.load_der_x509_certificate(der)
+
+
+def test_https_sites_present_their_certificates(farm_server: Farm) -> None:
+    """Good and expiring certificates verify against the farm CA only; the others fail as their variant says;
+    every one is the certificate on disk, except the expiring one, made when the server started."""
+    trusting = ssl.create_default_context(cafile=str(farm_server.ca_file))
+    reading = ssl._create_unverified_context()
+    codes = {"expired": 10, "self_signed": 18, "wrong_host": 64}
+    https = [s for s in farm_server.sites if s.tls is not None]
+    assert https and all(not s.behaviour for s in https)
+    for site in https:
+        presented = _handshake(site, reading)
+        if site.tls in ("ok", "expiring"):
+            assert _handshake(site, trusting) == presented
+            with pytest.raises(ssl.SSLCertVerificationError):
+                _handshake(site, ssl.create_default_context())  # the system store does not know the farm CA
+        else:
+            with pytest.raises(ssl.SSLCertVerificationError) as failed:
+                _handshake(site, trusting)
+            assert failed.value.verify_code == codes[site.tls], (site.tls, failed.value)
+        if site.tls == "expiring":
+            left = presented.not_valid_after_utc - datetime.now(UTC)
+            assert timedelta(days=EXPIRING_DAYS - 1) < left <= timedelta(days=EXPIRING_DAYS)
+        else:
+            on_disk = (farm_server.root / "tls" / f"{site.site_code}.crt").read_bytes()
+            assert presented == x509.load_pem_x509_certificate(on_disk)
+        r = _get(site.url)
+        assert r.status_code == 200 and site.name in r.content.decode(site.encoding)
+    # the http sites do not speak TLS
+    plain = next(s for s in farm_server.sites if s.tls is None and not s.behaviour)
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        _handshake(plain, reading)

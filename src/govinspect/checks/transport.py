@@ -29,6 +29,7 @@ _VERIFY_VARIANTS: dict[int, tuple[str, str]] = {
     20: ("untrusted", "证书颁发机构不受信任或服务器未发送中间证书"),
     21: ("untrusted", "证书颁发机构不受信任或服务器未发送中间证书"),
     62: ("wrong_host", "证书与网站域名不符"),
+    64: ("wrong_host", "证书与网站地址（IP）不符"),  # a site addressed by IP: the IP is checked instead
 }
 _GRAVER = frozenset({"security.malicious_script", "content.dark_link"})
 _SEVERITIES = {"notice": Severity.NOTICE, "deduction": Severity.DEDUCTION}

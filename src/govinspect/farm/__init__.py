@@ -1,7 +1,7 @@
 """The synthetic site farm: realistic government websites with injected defects and their ground truth.
 
 ``build_farm(out, sites=N, seed=S, as_of=…, port=P)`` writes, deterministically (same arguments → byte-identical
-files)::
+files, certificates included)::
 
     out/farm.json            manifest (load_farm reads it): seed, as_of, port, province, sites, behaviours
     out/truth.json           ground truth (schema below)
@@ -10,11 +10,15 @@ files)::
     out/www/<site_code>/…    each site's files as served (bytes in the site's encoding; ``path@query`` for URLs
                              with a query string, e.g. ``module/list.jsp@id=12&page=2``)
     out/search/<site_code>.json   the site's search index [[title, path, displayed date], …]
+    out/ca.pem               the farm CA (inspections trust it only with ``--ca-file``; ``Farm.ca_file``)
+    out/tls/<site_code>.crt|.key  an https site's certificate and key (farm/tls.py; no .crt for ``expiring``:
+                             the server makes that certificate when it starts, ending 10 days later)
 
-Site i is served at ``http://127.0.{1 + i//250}.{1 + i%250}:PORT``; ``127.0.0.2:PORT`` is the "external"
-origin standing in for the internet (``http://127.0.0.2:PORT/www.gov.cn/``, ``…/beian.miit.gov.cn/``,
-``…/bszs.conac.cn/…``, ``…/zfwzgl.www.gov.cn/exposure/jiucuo.html``; gambling pages under ``/bc/``; the farm's
-broken external targets answer 404). ``serving(out)`` runs the server (see server.py).
+Site i is served at ``http://127.0.{1 + i//250}.{1 + i%250}:PORT``, or ``https://`` for about a third of the
+sites without a behaviour (``FarmSite.tls``: ok, expired, self_signed, wrong_host, expiring);
+``127.0.0.2:PORT`` is the "external" origin standing in for the internet (``http://127.0.0.2:PORT/www.gov.cn/``,
+``…/beian.miit.gov.cn/``, ``…/bszs.conac.cn/…``, ``…/zfwzgl.www.gov.cn/exposure/jiucuo.html``; gambling pages
+under ``/bc/``; the farm's broken external targets answer 404). ``serving(out)`` runs the server (see server.py).
 
 truth.json::
 
@@ -22,7 +26,8 @@ truth.json::
      "sites": [{
         "site_code", "name", "url" (registry URL), "homepage" (absolute homepage URL), "category", "region",
         "style": "trs|wcm|jsp", "encoding": {"bytes", "header", "meta", "variant"},
-        "behaviour": null|"down"|"firewall"|"slow"|"flaky", "search": {"path", "param", "state"},
+        "behaviour": null|"down"|"firewall"|"slow"|"flaky", "tls": null|"ok"|"expired"|…,
+        "search": {"path", "param", "state"},
         "expected_verdict": "合格|不合格",            # 不合格 iff expected_vetoes is not empty
         "expected_vetoes": ["栏目不更新", …],         # INDICATORS.md §2 names, in §2 order
         "defects": [{"check": "<INDICATORS.md check id>", "severity": "veto|deduction|notice",
@@ -37,7 +42,10 @@ submit_time|reply_time}; survey_feedback_missing {end, days_since_end}; fake_dat
 url_date}; typo / serious_error {wrong, right}; sensitive {word}; illegal {text}; privacy_leak {kind, value};
 dark_link {target, text, hiding}; malicious_script {src, kind}; interpretation.missing {document, doc_no};
 interpretation.unlinked {document, interpretation, missing_link}; search.broken {query, article};
-guide_incomplete {missing: [elements]}; meta.missing {missing}; mixed_content {resource}.
+guide_incomplete {missing: [elements]}; meta.missing {missing}; mixed_content {resource} (a notice on an http
+site, a deduction on an https one); transport.tls {note} (variant expired|self_signed|wrong_host: deduction,
+expiring: notice; on the homepage, once per site). transport.ipv6 has no case: every farm site is an IPv4
+literal, and a host name's AAAA records cannot be steered on loopback without editing /etc/hosts.
 
 Thresholds are applied literally (INDICATORS.md §2): stale dynamic (> 14 days) + notice/policy (> 183 days)
 columns ≥ 5 → every one of them veto, else deduction; blank columns ≥ 5 → veto; ≥ 5 guides each missing ≥ 4

@@ -27,6 +27,7 @@ from govinspect.farm.render import (
     Style,
     disk_name,
 )
+from govinspect.farm.tls import CA_FILE, TLS_DIR, ca_certificate, pem, site_files
 from govinspect.registry.model import Platform, RunStatus
 from govinspect.registry.validate import ACCOUNT_HEADERS, SITE_HEADERS
 
@@ -51,7 +52,7 @@ def build_farm(
     browser shows the same items."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("www", "search"):
+    for name in ("www", "search", TLS_DIR):
         shutil.rmtree(root / name, ignore_errors=True)
     external = f"http://{EXTERNAL_HOST}:{port}"
     province, plans = plan_sites(sites, seed, port, defect_rate)
@@ -96,6 +97,10 @@ def build_farm(
         for img in ("red.png", "ga.png", "jiucuo.png"):
             _write(site_dir / "images" / img, PNG, made_dirs)
         _write(root / "search" / f"{plan.site_code}.json", _search_index(site, style, as_of), made_dirs)
+        if plan.tls is not None:
+            other = plans[1 if plan.index == 0 else 0].host  # wrong_host: the portal's address
+            for name, data in site_files(seed, plan.site_code, plan.host, plan.name, plan.tls, other).items():
+                _write(root / name, data, made_dirs)
         external_404.extend(site.external_404)
         farm_sites.append(
             FarmSite(
@@ -123,6 +128,7 @@ def build_farm(
                 icp=plan.icp,
                 psb=plan.psb,
                 dir=f"www/{plan.site_code}",
+                tls=plan.tls,
             )
         )
         truth_sites.append(_site_truth(site, style, farm_sites[-1], slow_seconds))
@@ -152,6 +158,7 @@ def build_farm(
         "province": province,
         "sites": truth_sites,
     }
+    _write(root / CA_FILE, pem(ca_certificate(seed)), made_dirs)
     _write(root / "truth.json", _json(truth), made_dirs)
     _write(root / MANIFEST, _json(farm.manifest()), made_dirs)
     _write(root / "registry.csv", _registry(farm_sites), made_dirs)
@@ -291,6 +298,7 @@ def _site_truth(site: Site, style: Style, fs: FarmSite, slow_seconds: float) -> 
             "variant": fs.encoding_variant,
         },
         "behaviour": fs.behaviour,
+        "tls": fs.tls,
         "search": {"path": fs.search_path, "param": fs.search_param, "state": fs.search},
         "expected_verdict": "不合格" if vetoes else "合格",
         "expected_vetoes": vetoes,

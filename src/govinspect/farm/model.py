@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from govinspect.farm.tls import CA_FILE
 from govinspect.registry.model import SiteCategory
 
 MANIFEST = "farm.json"
@@ -18,7 +19,7 @@ class FarmSite:
     site_code: str
     name: str
     sponsor: str
-    base_url: str  # http://127.0.X.Y:PORT (no trailing slash)
+    base_url: str  # http(s)://127.0.X.Y:PORT (no trailing slash)
     host: str
     port: int
     category: SiteCategory
@@ -38,6 +39,7 @@ class FarmSite:
     icp: str
     psb: str
     dir: str  # relative to the farm root
+    tls: str | None = None  # None: served over http; else the certificate variant (farm/tls.py)
 
     @property
     def url(self) -> str:
@@ -80,6 +82,11 @@ class Farm:
     @property
     def accounts_csv(self) -> Path:
         return self.root / "accounts.csv"
+
+    @property
+    def ca_file(self) -> Path:
+        """The farm CA's certificate, which signs the https sites' good certificates (``--ca-file``)."""
+        return self.root / CA_FILE
 
     @property
     def truth_path(self) -> Path:

@@ -117,6 +117,17 @@ _NEEDS_BOARD = {
 }
 BEHAVIOURS = ("down", "firewall", "slow", "flaky")
 
+# HTTPS: the share of sites without a behaviour that are served over TLS, and, for those, the chance of each
+# certificate problem (``transport.tls:<variant>``; see farm/tls.py). Drawn from their own random stream after
+# the other kinds, so adding them left every other draw of a plan as it was.
+HTTPS_SHARE = 0.35
+TLS_RATES: dict[str, float] = {
+    "transport.tls:expired": 0.12,
+    "transport.tls:self_signed": 0.08,
+    "transport.tls:wrong_host": 0.06,
+    "transport.tls:expiring": 0.06,  # valid, ending within the warning days: a notice
+}
+
 
 @dataclass
 class SitePlan:
@@ -140,10 +151,15 @@ class SitePlan:
     phone: str
     behaviour: str | None = None
     defects: list[str] = field(default_factory=list)
+    tls: str | None = None  # None: http; else the certificate variant of farm/tls.py (ok, expired, …)
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls is None else "https"
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def encoding(self) -> tuple[str, str | None, str]:
@@ -413,6 +429,7 @@ def plan_sites(n: int, seed: int, port: int, defect_rate: float = 1.0) -> tuple[
         assert check_site_code(s.site_code) is None, s.site_code
         assert check_icp(s.icp) is None and check_psb(s.psb) is None, (s.icp, s.psb)
     _assign_defects(random.Random(f"{seed}:defects"), sites, defect_rate)
+    _assign_tls(random.Random(f"{seed}:tls"), sites, defect_rate)
     province = {"code": prov.code, "name": prov.name, "abbreviation": abbr, "short": prov_short}
     return province, sites
 
@@ -480,3 +497,31 @@ def _assign_defects(rng: random.Random, sites: list[SitePlan], multiplier: float
     order_index = {k: i for i, k in enumerate(DEFECT_RATES)}
     for s in eligible:
         s.defects.sort(key=order_index.__getitem__)
+
+
+def _assign_tls(rng: random.Random, sites: list[SitePlan], multiplier: float) -> None:
+    """Which sites are served over https and with which certificate. Farms of 4 or more ordinary sites get every
+    certificate problem at least once and one https site with a good certificate; each on its own site."""
+    eligible = [s for s in sites if s.behaviour is None]
+    for s in eligible:
+        if rng.random() >= HTTPS_SHARE:
+            continue
+        s.tls = "ok"
+        for kind, rate in TLS_RATES.items():
+            if rng.random() < min(1.0, rate * multiplier):
+                s.tls = kind.partition(":")[2]
+                break
+    if len(eligible) < 4:
+        return
+    wanted = ["ok", *(k.partition(":")[2] for k in TLS_RATES)] if multiplier > 0 else ["ok"]
+    for variant in wanted:
+        if any(s.tls == variant for s in eligible):
+            continue
+        pool = [s for s in eligible if s.tls is None] or [
+            s for s in eligible if sum(t.tls == s.tls for t in eligible) > 1
+        ]
+        if pool:
+            rng.choice(pool).tls = variant
+    for s in eligible:
+        if s.tls not in (None, "ok"):
+            s.defects.append(f"transport.tls:{s.tls}")

@@ -7,6 +7,10 @@ with 304, gzip, and the behaviours: ``firewall`` (403 to any User-Agent without 
 ``FlakyHttpToolsProtocol``). A ``down`` site has no listener. The external origin (127.0.0.2) stands in for
 the internet: most paths answer 200, the farm's broken external targets answer 404.
 
+An https site (``FarmSite.tls``) is served over TLS on its own socket with its own certificate (farm/tls.py;
+an ``expiring`` one is made when the server starts): :class:`FarmServer` adds those listeners to uvicorn's.
+Clients trust the farm CA only if told to (``farm.ca_file``).
+
 ``/__farm__/ping`` answers 200 on every live site, bypassing firewall and delay (readiness checks).
 """
 
@@ -15,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import gzip
 import http.client
 import json
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -34,6 +40,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from govinspect.farm.model import Farm, FarmSite, load_farm
 from govinspect.farm.plan import EXTERNAL_HOST, host_for
+from govinspect.farm.tls import server_context
 
 PING = "/__farm__/ping"
 _TEXT_TYPES = {
@@ -293,6 +300,39 @@ def open_sockets(farm: Farm, port: int | None = None) -> list[socket.socket]:
     return socks
 
 
+def tls_contexts(farm: Farm) -> dict[str, ssl.SSLContext]:
+    """The server-side TLS context of each live https site, by its address."""
+    return {
+        s.host: server_context(farm.root, farm.seed, s.site_code, s.host, s.name, s.tls)
+        for s in farm.sites
+        if s.tls is not None and not s.down
+    }
+
+
+class FarmServer(uvicorn.Server):
+    """uvicorn with one TLS context per listening socket: uvicorn's own ``ssl`` setting is one for all."""
+
+    def __init__(self, config: uvicorn.Config, tls: dict[str, ssl.SSLContext]):
+        super().__init__(config)
+        self.tls = tls
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        secure = [s for s in sockets or [] if s.getsockname()[0] in self.tls]
+        await super().startup(sockets=[s for s in sockets or [] if s not in secure])
+        loop = asyncio.get_running_loop()
+        protocol = functools.partial(
+            self.config.http_protocol_class,
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+        )
+        for sock in secure:
+            server = await loop.create_server(
+                protocol, sock=sock, ssl=self.tls[sock.getsockname()[0]], backlog=self.config.backlog
+            )
+            self.servers.append(server)
+
+
 def make_server(farm: Farm) -> uvicorn.Server:
     flaky = {s.host for s in farm.sites if s.behaviour == "flaky"}
     config = uvicorn.Config(
@@ -305,7 +345,7 @@ def make_server(farm: Farm) -> uvicorn.Server:
         timeout_keep_alive=15,
         backlog=1024,
     )
-    return uvicorn.Server(config)
+    return FarmServer(config, tls_contexts(farm))
 
 
 def run(farm_dir: Path | str) -> None:
@@ -318,14 +358,20 @@ def run(farm_dir: Path | str) -> None:
 
 def wait_ready(farm: Farm, timeout: float, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
+    secure = {s.host for s in farm.sites if s.tls is not None}
     hosts = [farm.external_host] + [s.host for s in farm.sites if not s.down]
     pending = list(hosts)
+    unverified = ssl._create_unverified_context()  # readiness only: the certificates are the farm's own
     while pending:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"farm server exited with code {proc.returncode}")
         host = pending[0]
         try:
-            conn = http.client.HTTPConnection(host, farm.port, timeout=2)
+            conn = (
+                http.client.HTTPSConnection(host, farm.port, timeout=2, context=unverified)
+                if host in secure
+                else http.client.HTTPConnection(host, farm.port, timeout=2)
+            )
             conn.request("GET", PING)
             ok = conn.getresponse().status == 200
             conn.close()

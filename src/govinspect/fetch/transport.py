@@ -1,6 +1,6 @@
 """Network probes of how a site is served, run once per site after the crawl: its TLS certificate and IPv6.
 
-TLS: one handshake verifying against the system CAs (or ``cafile``) with the host name checked; when
+TLS: one handshake verifying against the system CAs (and ``cafile``, if given) with the host name checked; when
 verification fails, a second one without verification, so the certificate the server presents is still read
 (subject, issuer, validity) and shown as evidence. IPv6: the host's AAAA records and a TCP connection to them,
 judged only where this machine can tell: an IPv4 literal, no IPv6 route, a lookup that failed for want of DNS,
@@ -46,7 +46,7 @@ class TransportOptions:
     attempts: int = 2  # a failed IPv6 connection is tried again once, after retry_spacing
     retry_spacing: float = 1.0
     max_addresses: int = 3  # AAAA addresses tried
-    cafile: str | None = None  # trusted CAs instead of the system store (tests, private CAs)
+    cafile: str | None = None  # CAs trusted besides the system store (a private CA, the farm's; --ca-file)
     allow_private_networks: bool = False
     tls: bool = True
     ipv6: bool = True
@@ -69,7 +69,10 @@ def _now() -> datetime:
 
 
 def _verifying_context(cafile: str | None) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
+    context = ssl.create_default_context()
+    if cafile:
+        context.load_verify_locations(cafile)
+    return context
 
 
 def _reading_context() -> ssl.SSLContext:
