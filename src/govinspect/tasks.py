@@ -1,0 +1,215 @@
+"""Work that runs here or on Celery workers: a probe round, the inspection of one site.
+
+The same functions run either way; only the executor differs. Without a broker (``GOVINSPECT_BROKER_URL``
+unset) the CLI and the monitor call them in this process; with one they are queued (Redis) and run by
+``govinspect worker`` processes, on any machine that reaches the broker and the shared database
+(``GOVINSPECT_DATABASE_URL``, PostgreSQL).
+
+Queues: ``govinspect`` for work any worker may do (inspections), and ``govinspect.probe.<vantage>`` per
+vantage point: a probe round is queued once for each vantage point, and only that vantage point's workers take
+it, so every network probes every site. A worker records its own vantage (``--vantage``), whatever the queue.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from celery import Celery
+
+from govinspect.config import Settings, load_settings
+from govinspect.fetch.probe import DEFAULT_VANTAGE, ProbeOptions
+from govinspect.monitor.rounds import RoundReport, run_probe_round
+from govinspect.store import Store, open_store
+
+GENERAL_QUEUE = "govinspect"
+VANTAGE_ENV = "GOVINSPECT_VANTAGE"
+PROBE_CHUNK = 500  # sites per queued probe task: a round of 14,000 sites is shared by the workers
+_VANTAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+celery_app = Celery("govinspect", set_as_current=False)
+celery_app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_acks_late=True,  # a worker that dies mid-task leaves it to another
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue=GENERAL_QUEUE,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 6 * 3600},  # an inspection may crawl for hours
+    worker_hijack_root_logger=False,
+)
+
+
+class VantageError(ValueError):
+    """A vantage point name that cannot name a queue."""
+
+
+def check_vantage(name: str) -> str:
+    if not _VANTAGE.match(name):
+        raise VantageError(f"监测点名称“{name}”无效：只能用字母、数字、点、下划线和连字符，最长 64 个字符")
+    return name
+
+
+def probe_queue(vantage: str) -> str:
+    return f"govinspect.probe.{check_vantage(vantage)}"
+
+
+def configure(broker_url: str) -> Celery:
+    celery_app.conf.broker_url = broker_url
+    return celery_app
+
+
+# -- the task functions (the same in this process and on a worker) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    """A probe round as queued: JSON-plain, so a worker on another machine reads it."""
+
+    site_codes: list[str] | None = None  # None: every running site
+    vantage: str = DEFAULT_VANTAGE
+    timeout: float = 15.0
+    allow_private_networks: bool = False
+    spread: float = 0.0
+    concurrency: int = 64
+
+    def options(self, vantage: str | None = None) -> ProbeOptions:
+        return ProbeOptions(
+            timeout=self.timeout,
+            concurrency=self.concurrency,
+            allow_private_networks=self.allow_private_networks,
+            vantage=vantage or self.vantage,
+        )
+
+
+def probe_round(
+    store: Store,
+    request: RoundRequest,
+    *,
+    stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RoundReport:
+    return run_probe_round(
+        store, request.options(), request.site_codes, spread=request.spread, stop=stop, progress=progress
+    )
+
+
+def inspect_site(
+    store: Store,
+    settings: Settings,
+    site_code: str,
+    *,
+    as_of: date,
+    profile: str = "national-2019",
+    run_id: int | None = None,
+    allow_private_networks: bool = False,
+    max_pages: int = 200,
+) -> dict[str, Any]:
+    """Inspect one site (crawl, judge, store), into ``run_id`` when given; returns its verdict."""
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.inspect import InspectOptions, inspect_sites
+
+    options = InspectOptions(
+        as_of=as_of,
+        profile=profile,
+        crawl=CrawlOptions(max_pages=max_pages, allow_private_networks=allow_private_networks),
+    )
+    result = inspect_sites(store, settings, [site_code], options, run_id=run_id)
+    return {
+        "run_id": result.run_id,
+        "sites": [{"site_code": o.site_code, "verdict": o.score.verdict} for o in result.outcomes],
+    }
+
+
+# -- Celery tasks: the functions above, with the worker's store and vantage ------------------------------------
+
+_stores: dict[str, Store] = {}
+
+
+def _worker_store(settings: Settings) -> Store:
+    """One store per worker process (opened after the pool forked, never shared across a fork)."""
+    key = f"{os.getpid()}:{settings.database_url}"
+    if key not in _stores:
+        _stores[key] = open_store(settings.database_url)
+    return _stores[key]
+
+
+@celery_app.task(name="govinspect.probe_round")
+def probe_round_task(request: dict[str, Any]) -> dict[str, Any]:
+    settings = load_settings()
+    queued = RoundRequest(**request)
+    vantage = os.environ.get(VANTAGE_ENV) or queued.vantage
+    report = run_probe_round(
+        _worker_store(settings), queued.options(vantage), queued.site_codes, spread=queued.spread
+    )
+    return report.record()
+
+
+@celery_app.task(name="govinspect.inspect_site")
+def inspect_site_task(site_code: str, as_of: str, **options: Any) -> dict[str, Any]:
+    settings = load_settings()
+    return inspect_site(
+        _worker_store(settings), settings, site_code, as_of=date.fromisoformat(as_of), **options
+    )
+
+
+# -- queueing ----------------------------------------------------------------------------------------------------
+
+
+def enqueue_probe_round(
+    broker_url: str,
+    request: RoundRequest,
+    vantages: Sequence[str],
+    *,
+    chunk: int = PROBE_CHUNK,
+    countdown: float | None = None,
+) -> list[str]:
+    """Queue the round for each vantage point, in chunks of sites; returns the task ids."""
+    configure(broker_url)
+    codes = request.site_codes
+    ids = []
+    for vantage in vantages:
+        parts = [codes[i : i + chunk] for i in range(0, len(codes), chunk)] if codes else [None]
+        for part in parts:
+            body = {**request.__dict__, "site_codes": part, "vantage": vantage}
+            sent = probe_round_task.apply_async(args=(body,), queue=probe_queue(vantage), countdown=countdown)
+            ids.append(sent.id)
+    return ids
+
+
+def enqueue_inspections(
+    broker_url: str, site_codes: Sequence[str], *, as_of: date, run_id: int | None = None, **options: Any
+) -> list[str]:
+    configure(broker_url)
+    return [
+        inspect_site_task.apply_async(
+            args=(code, as_of.isoformat()), kwargs={"run_id": run_id, **options}, queue=GENERAL_QUEUE
+        ).id
+        for code in site_codes
+    ]
+
+
+def start_worker(settings: Settings, vantage: str, concurrency: int, loglevel: str = "INFO") -> None:
+    """Run a Celery worker in this process until it is stopped (Ctrl-C or SIGTERM: a warm shutdown)."""
+    if not settings.broker_url:
+        raise ValueError("未设置 GOVINSPECT_BROKER_URL")
+    check_vantage(vantage)
+    os.environ[VANTAGE_ENV] = vantage  # the pool's processes inherit it
+    configure(settings.broker_url)
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--queues={GENERAL_QUEUE},{probe_queue(vantage)}",
+            f"--hostname=govinspect-{vantage}-{os.getpid()}@%h",
+            f"--loglevel={loglevel}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
