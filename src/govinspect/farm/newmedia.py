@@ -66,14 +66,24 @@ CHINA = timezone(timedelta(hours=8))
 FEED_ITEMS = 20
 STALE_DAYS, DORMANT_DAYS, CLOSED_POSTING_DAYS, WINDOW_DAYS = 14, 180, 14, 92
 SLUG = {
-    Platform.WECHAT.value: "wx", Platform.WEIBO.value: "wb", Platform.DOUYIN.value: "dy",
-    Platform.TOUTIAO.value: "tt", Platform.KUAISHOU.value: "ks", Platform.APP.value: "app",
-    Platform.MINIPROGRAM.value: "mp", Platform.OTHER.value: "qt",
+    Platform.WECHAT.value: "wx",
+    Platform.WEIBO.value: "wb",
+    Platform.DOUYIN.value: "dy",
+    Platform.TOUTIAO.value: "tt",
+    Platform.KUAISHOU.value: "ks",
+    Platform.APP.value: "app",
+    Platform.MINIPROGRAM.value: "mp",
+    Platform.OTHER.value: "qt",
 }
 KIND = {
-    Platform.WECHAT.value: "rss", Platform.WEIBO.value: "atom", Platform.DOUYIN.value: "jsonfeed",
-    Platform.TOUTIAO.value: "h5", Platform.KUAISHOU.value: "jsonfeed", Platform.APP.value: "app",
-    Platform.MINIPROGRAM.value: "h5", Platform.OTHER.value: "rss",
+    Platform.WECHAT.value: "rss",
+    Platform.WEIBO.value: "atom",
+    Platform.DOUYIN.value: "jsonfeed",
+    Platform.TOUTIAO.value: "h5",
+    Platform.KUAISHOU.value: "jsonfeed",
+    Platform.APP.value: "app",
+    Platform.MINIPROGRAM.value: "h5",
+    Platform.OTHER.value: "rss",
 }
 ROUTE = {
     "rss": "feed.xml",
@@ -88,9 +98,15 @@ VETO_NAMES = {
     "newmedia.no_interaction": "互动回应差",
 }
 SEVERITY = {
-    "newmedia.serious_error": "veto", "newmedia.stale": "veto", "newmedia.no_interaction": "veto",
-    "newmedia.typo": "notice", "newmedia.ads": "deduction", "newmedia.dormant": "deduction",
-    "newmedia.duplicate": "deduction", "newmedia.unregistered": "deduction", "newmedia.status_mismatch": "deduction",
+    "newmedia.serious_error": "veto",
+    "newmedia.stale": "veto",
+    "newmedia.no_interaction": "veto",
+    "newmedia.typo": "notice",
+    "newmedia.ads": "deduction",
+    "newmedia.dormant": "deduction",
+    "newmedia.duplicate": "deduction",
+    "newmedia.unregistered": "deduction",
+    "newmedia.status_mismatch": "deduction",
 }
 # The site farm's serious errors, less “三个自信”: the wording lexicon accepts it on purpose (the form in use
 # before 2016), so it is no error a check may veto.
@@ -263,7 +279,15 @@ def build_newmedia(
 
 def _plan(account: _Account, rng: random.Random, as_of: date, rate: float) -> None:
     roll = rng.random()
-    account.kind = "import" if roll < 0.08 else None if roll < 0.11 else KIND.get(account.platform, "rss")
+    account.kind = (
+        "import"
+        if roll < 0.08
+        else None
+        if roll < 0.11
+        else "h5"
+        if roll < 0.25
+        else KIND.get(account.platform, "rss")
+    )
     account.forced = account.kind in ("rss", "atom", "jsonfeed") and rng.random() < 0.15
     running = account.status == RunStatus.RUNNING.value
     if account.platform == Platform.WECHAT.value:
@@ -601,8 +625,16 @@ def _render(data: dict, route: str, base: str) -> tuple[int, str, bytes] | None:
             "version": "https://jsonfeed.org/version/1.1",
             "title": data["name"],
             "home_page_url": base,
-            "items": [{"id": f"{base}{p['n']}", "url": f"{base}a/{p['n']}.html", "title": p["title"],
-                       "content_html": _html_body(p["paragraphs"]), "date_published": p["when"]} for p in newest],
+            "items": [
+                {
+                    "id": f"{base}{p['n']}",
+                    "url": f"{base}a/{p['n']}.html",
+                    "title": p["title"],
+                    "content_html": _html_body(p["paragraphs"]),
+                    "date_published": p["when"],
+                }
+                for p in newest
+            ],
         }
         return 200, "application/feed+json", json.dumps(feed, ensure_ascii=False).encode()
     if route == "index.html":

@@ -93,8 +93,8 @@ def parse_menu(value: str) -> tuple[tuple[MenuEntry, ...] | None, str | None]:
         match = re.match(r"^(.+?)\s*(?:=|\||：|:(?!//))\s*(https?://\S+)$", part)
         if match:
             entries.append(MenuEntry(match.group(1).strip(), match.group(2)))
-        elif "://" in part:
-            return None, f"菜单项“{part[:40]}”应写成“名称=网址”"
+        elif "://" in part or "=" in part or "|" in part:
+            return None, f"菜单项“{part[:40]}”应写成“名称=网址”（网址以 http:// 或 https:// 开头）"
         else:
             entries.append(MenuEntry(part))
     return tuple(entries), None
