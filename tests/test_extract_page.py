@@ -359,3 +359,53 @@ def test_sponsor_is_read_from_the_footer_not_from_an_article() -> None:
         f'<html><body><div class="main">{body}</div><div class="footer">版权所有 某某局</div></body></html>'
     )
     assert f.sponsor is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resolution shared across pages, lazy facts
+
+
+def test_links_resolve_alike_whichever_page_resolved_them_first() -> None:
+    # Resolutions are remembered across pages, keyed by the part of the base each spelling depends on: a
+    # relative path on the directory, a root-relative path on the host, anything odd on the whole base.
+    from urllib.parse import urldefrag, urljoin
+
+    hrefs = [
+        "c.html",
+        "../b.html",
+        "./",
+        "/r/1.html",
+        "//cdn.example.com/x",
+        "http:///p",
+        "?q=1",
+        "http://o.gov.cn",
+    ]
+    body = "".join(f'<a href="{h}">{n}</a>' for n, h in enumerate(hrefs))
+    for url in (
+        "http://a.gov.cn/x/y/1.html",
+        "http://a.gov.cn/x/z/2.html",
+        "http://a.gov.cn/x/y/",
+        "https://a.gov.cn/x/y/3.html?p=2",
+        "http://b.gov.cn:8080/x/y/1.html",
+        "http://a.gov.cn",
+    ):
+        page = parse_page(url, f"<html><body>{body}</body></html>".encode())
+        assert [link.url for link in page.links] == [urldefrag(urljoin(url, h))[0] for h in hrefs], url
+
+
+def test_footer_article_forms_and_pagination_are_read_when_asked() -> None:
+    import lxml.html
+
+    page = parse_page(
+        "http://x.gov.cn/col/index.html",
+        '<html><body><form action="/s.jsp"><input name="searchword"></form><div><p>正文</p></div>'
+        '<a href="index_1.html">下一页</a><div class="footer">网站标识码：3611000003</div></body></html>'.encode(),
+    )
+    assert not {"footer", "article", "search_forms", "pagination"} & set(vars(page))
+    assert page.footer.site_code is not None and page.footer is page.footer
+    assert page.search_forms[0].param == "searchword"
+    assert page.pagination.urls == ("http://x.gov.cn/col/index_1.html",)
+    assert "正文" in page.article.text
+    # the tree keeps lxml.html's element classes (form fields, text_content) for the extractors that read it
+    form = next(page.tree.iter("form"))
+    assert isinstance(form, lxml.html.FormElement) and list(form.fields) == ["searchword"]

@@ -135,3 +135,28 @@ def test_illegal_goods_advertised_in_plain_text() -> None:
         "枪支弹药",
     ):
         assert find_illegal_text(lawful) == [], lawful
+
+
+def test_links_that_only_look_relative_still_reach_their_host() -> None:
+    # A relative link is skipped without resolving it (it stays on the page's host); these are not relative:
+    # URL parsing strips the control character or space and removes the tab, leaving an authority.
+    for href in (
+        "//spam.example.com/x",
+        "/\t/spam.example.com/x",
+        "\x01//spam.example.com/x",
+        "HTTP://spam.example.com/",
+    ):
+        html = page(f'<div style="display:none"><a href="{href}">澳门新葡京</a></div>')
+        found = find_html_threats(html, page_url=PAGE)
+        assert [(f.check, f.severity, f.evidence["host"]) for f in found] == [
+            ("content.dark_link", "veto", "spam.example.com")
+        ], repr(href)
+    for href in ("/spam.html", "spam.html", "?q=1", "http:spam.html"):
+        assert checks(page(f'<div style="display:none"><a href="{href}">澳门新葡京</a></div>')) == [], href
+
+
+def test_hidden_text_is_read_in_the_parts_the_markup_gives() -> None:
+    # A term after a child element (a tail) counts; a term split by a comment is two parts, not one word.
+    assert checks(page('<div style="display:none"><b>x</b>澳门新葡京</div>')) == [("content.illegal", "veto")]
+    assert checks(page("<p>新葡<!-- -->京</p>")) == []
+    assert checks(page("<p>新葡京</p>")) == [("content.illegal", "notice")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -226,7 +227,35 @@ def decode_html(body: bytes, *, header_charset: str | None = None) -> Decoded:
 # ---------------------------------------------------------------------------------------------------------------
 # Parsing
 
-_PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+def _html_lookup() -> etree.ElementNamespaceClassLookup:
+    """The element classes ``lxml.html`` gives (HtmlElement, FormElement, InputElement, …), chosen in C by tag
+    name rather than by ``HtmlElementClassLookup``'s Python callback, which runs for every element object made
+    while a tree is walked."""
+    fallback = etree.ElementDefaultClassLookup(
+        element=lxml_html.HtmlElement,
+        comment=lxml_html.HtmlComment,
+        pi=lxml_html.HtmlProcessingInstruction,
+        entity=lxml_html.HtmlEntity,
+    )
+    lookup = etree.ElementNamespaceClassLookup(fallback)
+    by_tag = lookup.get_namespace(None)
+    for tag, cls in lxml_html.HtmlElementClassLookup._default_element_classes.items():
+        by_tag[tag] = cls
+    return lookup
+
+
+HTML_LOOKUP = _html_lookup()
+
+
+def html_parser(**options: object) -> etree.HTMLParser:
+    """An ``etree.HTMLParser`` (same options) whose trees hold the element classes of ``lxml.html``."""
+    parser = etree.HTMLParser(**options)
+    parser.set_element_class_lookup(HTML_LOOKUP)
+    return parser
+
+
+_PARSER = html_parser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _EMPTY = b"<html><head></head><body></body></html>"
 
 
@@ -310,6 +339,7 @@ _FONT0_RE = re.compile(r"font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$|!)", re.I)
 _CSS_RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR_RE = re.compile(r"^\s*(?:[a-z0-9]+)?([.#])([A-Za-z0-9_\-]+)\s*$")
 _HIDDEN_CLASS_NAMES = {"hidden", "hide", "d-none", "display-none", "invisible"}
+_SIZED_TAGS = frozenset(("iframe", "img", "div", "span", "a", "p", "marquee"))
 
 _NAV_TOKEN_RE = re.compile(
     r"(?:^|[-_\d])(?:nav|navs|navbar|navigation|menu|menus|mainmenu|daohang|dh|lanmu)(?:[-_\d]|$)|^(?:nav|menu|topnav|mainnav|subnav)",
@@ -329,6 +359,14 @@ def _tokens(el: etree._Element) -> list[str]:
         if v:
             out.extend(v.split())
     return out
+
+
+@lru_cache(maxsize=8192)
+def _region_flags(eid: str | None, cls: str | None) -> tuple[bool, bool]:
+    """(navigation, footer) as an element's id and class tokens say; the same few values recur on every page
+    of a site, so the answer is remembered."""
+    toks = [*(eid.split() if eid else ()), *(cls.split() if cls else ())]
+    return any(_NAV_TOKEN_RE.search(t) for t in toks), any(_FOOTER_TOKEN_RE.search(t) for t in toks)
 
 
 def _hidden_selectors(root: etree._Element) -> tuple[set[str], set[str]]:
@@ -355,6 +393,8 @@ def _offscreen(style: str) -> bool:
 
 
 def _tiny(el: etree._Element, style: str) -> bool:
+    if not style and el.get("width") is None and el.get("height") is None:
+        return False  # nothing gives a size: the common case, answered without the regex
     sizes = {m.group(1).lower(): float(m.group(2)) for m in _SIZE_RE.finditer(style)}
     for attr in ("width", "height"):
         v = (el.get(attr) or "").strip().rstrip("px").strip()
@@ -382,6 +422,9 @@ class Layout:
         self._walk()
 
     def own_hidden(self, el: etree._Element) -> str | None:
+        return self._own_hidden(el, el.tag, el.get("id"), el.get("class"))
+
+    def _own_hidden(self, el: etree._Element, tag: str, eid: str | None, cls: str | None) -> str | None:
         if el.get("hidden") is not None:
             return "hidden"
         style = el.get("style") or ""
@@ -393,49 +436,46 @@ class Layout:
                 return "off-screen"
             if _FONT0_RE.search(style):
                 return "font-size:0"
-        if el.tag in ("iframe", "img", "div", "span", "a", "p", "marquee") and _tiny(el, style):
+        if tag in _SIZED_TAGS and _tiny(el, style):
             return "zero-size"
-        cls = el.get("class")
         if cls and any(c in self._hidden_classes for c in cls.split()):
             return "class"
-        eid = el.get("id")
         if eid and eid in self._hidden_ids:
             return "id"
-        if el.tag == "input" and (el.get("type") or "").lower() == "hidden":
+        if tag == "input" and (el.get("type") or "").lower() == "hidden":
             return "input-hidden"
         return None
 
     def _walk(self) -> None:
         stack: list[tuple[etree._Element, str | None, bool, bool]] = [(self.root, None, False, False)]
+        pop, push = stack.pop, stack.append
+        hidden_of, nav_set, footer_set = self.hidden, self.nav, self.footer
         while stack:
-            el, hidden, nav, foot = stack.pop()
-            if not isinstance(el.tag, str):
+            el, hidden, nav, foot = pop()
+            tag = el.tag
+            if not isinstance(tag, str):
                 continue
+            eid, cls = el.get("id"), el.get("class")
             if hidden is None:
-                hidden = self.own_hidden(el)
+                hidden = self._own_hidden(el, tag, eid, cls)
             if hidden is not None:
-                self.hidden[el] = hidden
-            if not nav and (el.tag == "nav" or el.get("role") in ("navigation", "menubar", "menu")):
+                hidden_of[el] = hidden
+            if not (nav and foot) and tag not in ("html", "body"):
+                nav_token, foot_token = _region_flags(eid, cls) if eid or cls else (False, False)
+            else:
+                nav_token = foot_token = False
+            if not nav and (nav_token or tag == "nav" or el.get("role") in ("navigation", "menubar", "menu")):
                 nav = True
                 self.nav_roots.append(el)
-            elif not nav and el.tag not in ("html", "body"):
-                toks = _tokens(el)
-                if any(_NAV_TOKEN_RE.search(t) for t in toks):
-                    nav = True
-                    self.nav_roots.append(el)
-            if (
-                not foot
-                and el.tag not in ("html", "body")
-                and (el.tag == "footer" or any(_FOOTER_TOKEN_RE.search(t) for t in _tokens(el)))
-            ):
+            if not foot and tag not in ("html", "body") and (tag == "footer" or foot_token):
                 foot = True
                 self.footer_roots.append(el)
             if nav:
-                self.nav.add(el)
+                nav_set.add(el)
             if foot:
-                self.footer.add(el)
+                footer_set.add(el)
             for child in reversed(el):
-                stack.append((child, hidden, nav, foot))
+                push((child, hidden, nav, foot))
 
     def is_hidden(self, el: etree._Element) -> bool:
         return el in self.hidden
@@ -449,6 +489,8 @@ class Layout:
 
 _SPACES_RE = re.compile(r"[ \t\r\f\v\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
+_WHITESPACE_RE = re.compile(r"\s+")
+_NO_HIDDEN: dict[etree._Element, str] = {}
 
 
 def clean_text(text: str) -> str:
@@ -459,9 +501,15 @@ def clean_text(text: str) -> str:
 
 def inline_text(el: etree._Element) -> str:
     """All the text inside an element (scripts and styles excluded), whitespace folded to single spaces."""
+    if not len(el):
+        # a leaf (most anchors): its own text, the padding a <br> or a cell adds is stripped anyway
+        if not isinstance(el.tag, str):
+            return ""
+        text = el.text
+        return _WHITESPACE_RE.sub(" ", text.replace("\u3000", " ")).strip() if text else ""
     parts: list[str] = []
     _collect(el, parts, None, block_breaks=False)
-    return re.sub(r"\s+", " ", "".join(parts).replace("\u3000", " ")).strip()
+    return _WHITESPACE_RE.sub(" ", "".join(parts).replace("\u3000", " ")).strip()
 
 
 def text_of(el: etree._Element, layout: Layout | None = None, *, include_hidden: bool = False) -> str:
@@ -473,35 +521,41 @@ def text_of(el: etree._Element, layout: Layout | None = None, *, include_hidden:
 
 
 def _collect(el: etree._Element, parts: list[str], layout: Layout | None, *, block_breaks: bool) -> None:
+    hidden = layout.hidden if layout is not None else _NO_HIDDEN
+    blocks = _BLOCK_TAGS if block_breaks else frozenset()
+    br = "\n" if block_breaks else " "
+    append = parts.append
     stack: list[tuple[etree._Element, bool]] = [(el, False)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, closing = stack.pop()
-        tag = node.tag if isinstance(node.tag, str) else None
-        if closing:
-            if block_breaks and tag in _BLOCK_TAGS:
-                parts.append("\n")
+        node, closing = pop()
+        tag = node.tag
+        if closing:  # only elements are pushed closing
+            if tag in blocks:
+                append("\n")
             elif tag in _CELL_TAGS:
-                parts.append(" ")
-            if node is not el and node.tail:
-                parts.append(node.tail)
+                append(" ")
+            if node is not el:
+                tail = node.tail
+                if tail:
+                    append(tail)
             continue
-        skip = (
-            tag is None
-            or (node is not el and tag in _SKIP_TAGS)
-            or (layout is not None and node in layout.hidden)
-        )
-        if skip:
-            if node is not el and node.tail:
-                parts.append(node.tail)
+        if not isinstance(tag, str) or (node is not el and tag in _SKIP_TAGS) or node in hidden:
+            if node is not el:
+                tail = node.tail
+                if tail:
+                    append(tail)
             continue
         if tag == "br":
-            parts.append("\n" if block_breaks else " ")
-        elif block_breaks and tag in _BLOCK_TAGS:
-            parts.append("\n")
+            append(br)
+        elif tag in blocks:
+            append("\n")
         elif tag in _CELL_TAGS:
-            parts.append(" ")
-        if node.text:
-            parts.append(node.text)
-        stack.append((node, True))
-        for child in reversed(node):
-            stack.append((child, False))
+            append(" ")
+        text = node.text
+        if text:
+            append(text)
+        push((node, True))
+        if len(node):
+            for child in reversed(node):
+                push((child, False))

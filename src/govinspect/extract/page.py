@@ -1,6 +1,10 @@
 """One fetched page → its facts: title, meta tags, links, footer, visible text, article facts, search forms,
 pagination. Pure: bytes, URL and headers in; frozen dataclasses out (the parsed tree rides along, uncompared,
 for :mod:`govinspect.extract.listing`).
+
+The facts every page needs (links, visible text) are read at once; the footer, the article facts, the search
+forms and the pagination are read from the tree on first use and kept, since most pages of a site are never
+asked for their footer or pagination. The tree must therefore not be changed after parsing.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urldefrag, urljoin, urlsplit
+from functools import cached_property
+from urllib.parse import urldefrag, urljoin, urlparse, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -72,21 +77,66 @@ class Article:
 
 @dataclass(frozen=True)
 class Page:
+    """``footer``, ``article``, ``search_forms`` and ``pagination`` are computed from the tree when first read."""
+
     url: str
     title: str
     meta: dict[str, str]
     links: tuple[Link, ...]
-    footer: Footer
     body_text: str
-    article: Article
-    search_forms: tuple[SearchForm, ...]
-    pagination: Pagination
     decoded: Decoded
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     reference: date | None = None
     tree: etree._Element | None = field(default=None, compare=False, repr=False)
     layout: Layout | None = field(default=None, compare=False, repr=False)
+    anchors: tuple[tuple[etree._Element, str], ...] = field(
+        default=(), compare=False, repr=False
+    )  # (<a>, URL)
+
+    @cached_property
+    def _body(self) -> etree._Element:
+        root = self._root
+        return next(root.iter("body"), root)
+
+    @cached_property
+    def _root(self) -> etree._Element:
+        return self.tree if self.tree is not None else parse_html("")
+
+    @cached_property
+    def _layout(self) -> Layout:
+        return self.layout if self.layout is not None else Layout(self._root)
+
+    @cached_property
+    def _footer_part(self) -> tuple[str, str]:
+        """(the footer block's text, how it was found)."""
+        return _footer_block(self._root, self._layout, self.body_text)
+
+    @cached_property
+    def footer(self) -> Footer:
+        footer_text, found_by = self._footer_part
+        return read_footer(
+            footer_text,
+            found_by,
+            self.body_text,
+            text_of(self._body, None, include_hidden=True),
+            self.links,
+            _markers(self._root),
+            host=(urlsplit(self.url).hostname or ""),
+        )
+
+    @cached_property
+    def article(self) -> Article:
+        return _article(self)
+
+    @cached_property
+    def search_forms(self) -> tuple[SearchForm, ...]:
+        return tuple(_search_forms(self._root, self.base_url, self._layout))
+
+    @cached_property
+    def pagination(self) -> Pagination:
+        base = self.base_url
+        return find_pagination(self._root, self.url if base == self.url else base, list(self.anchors))
 
     def meta_get(self, name: str, default: str | None = None) -> str | None:
         """A meta tag's content, the name matched case-insensitively."""
@@ -124,6 +174,7 @@ _LINK_ATTRS = (
     ("form", "action"),
     ("embed", "src"),
 )
+_LINK_ATTR = dict(_LINK_ATTRS)
 _SEARCH_PARAMS = {
     "q",
     "query",
@@ -174,11 +225,16 @@ def charset_from_headers(headers: Mapping[str, str] | None) -> str | None:
 
 
 def _clean_url(raw: str) -> str:
-    return re.sub(r"[\t\n\r]", "", raw).strip()
+    if "\t" in raw or "\n" in raw or "\r" in raw:
+        raw = re.sub(r"[\t\n\r]", "", raw)
+    return raw.strip()
 
 
 def _resolve(base: str, raw: str) -> str | None:
-    value = _clean_url(raw)
+    return _resolve_clean(base, _clean_url(raw))
+
+
+def _resolve_clean(base: str, value: str) -> str | None:
     if not value or value.startswith("#"):
         return None
     if value.lower().startswith(_DROP_SCHEMES):
@@ -191,6 +247,58 @@ def _resolve(base: str, raw: str) -> str | None:
     if not absolute.lower().startswith(("http://", "https://", "ftp://")):
         return None
     return absolute
+
+
+_RESOLVED: dict[tuple[tuple[str, ...], str], str | None] = {}
+_RESOLVED_MAX = 50_000
+
+
+class _Resolver:
+    """``_resolve(base, raw)`` for the links of one page, remembered across pages: an absolute link's target
+    depends only on the base's scheme, a root-relative one's on the scheme and host, a relative path's on the
+    base's directory (``urljoin`` reads no more of the base in those cases), so a site's navigation, repeated
+    on every page, is resolved once. Anything else is keyed by the whole base."""
+
+    __slots__ = ("base", "scopes")
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        try:
+            b = urlparse(base)
+        except ValueError:
+            self.scopes: tuple[tuple[str, ...], ...] | None = None
+        else:
+            self.scopes = (
+                ("abs", b.scheme),
+                ("root", b.scheme, b.netloc),
+                ("dir", b.scheme, b.netloc, b.path[: b.path.rfind("/") + 1]),
+                ("base", base),
+            )
+
+    def __call__(self, raw: str) -> str | None:
+        value = _clean_url(raw)
+        scopes = self.scopes
+        if scopes is None or not value:
+            return _resolve_clean(self.base, value)
+        first = value[0]
+        if first == "/":
+            scope = scopes[1] if value[1:2] not in ("/", "\\") else scopes[3]
+        elif value.startswith(("http://", "https://")):
+            after = value[value.index("//") + 2 : value.index("//") + 3]
+            scope = scopes[0] if after and after not in "/?#\\" else scopes[3]
+        elif first > " " and first not in "?#;" and ":" not in value:
+            scope = scopes[2]
+        else:
+            scope = scopes[3]
+        key = (scope, value)
+        try:
+            return _RESOLVED[key]
+        except KeyError:
+            pass
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        resolved = _RESOLVED[key] = _resolve_clean(self.base, value)
+        return resolved
 
 
 def _meta(root: etree._Element) -> dict[str, str]:
@@ -249,38 +357,40 @@ def _links(
 ) -> tuple[list[Link], list[tuple[etree._Element, str]]]:
     links: list[Link] = []
     anchors: list[tuple[etree._Element, str]] = []
-    wanted = {tag: attr for tag, attr in _LINK_ATTRS}
-    for el in root.iter(*wanted):
-        raw = el.get(wanted[el.tag])
+    resolve = _Resolver(base)
+    hidden, nav, footer = layout.hidden, layout.nav, layout.footer
+    for el in root.iter(*_LINK_ATTR):
+        tag = el.tag
+        raw = el.get(_LINK_ATTR[tag])
         if raw is None:
             continue
-        url = _resolve(base, raw)
+        url = resolve(raw)
         if url is None:
             continue
         text = ""
-        if el.tag in ("a", "area"):
+        if tag == "a" or tag == "area":
             text = inline_text(el)
             if not text:
                 img = next(el.iter("img"), None)
                 text = (
                     el.get("title") or (img.get("alt") or img.get("title") or "" if img is not None else "")
                 ).strip()
-            if el.tag == "a":
+            if tag == "a":
                 anchors.append((el, url))
-        elif el.tag == "img":
+        elif tag == "img":
             text = (el.get("alt") or el.get("title") or "").strip()
-        elif el.tag in ("iframe", "frame"):
+        elif tag == "iframe" or tag == "frame":
             text = (el.get("title") or el.get("name") or "").strip()
-        reason = layout.hidden_reason(el)
+        reason = hidden.get(el)
         links.append(
             Link(
                 url=url,
-                kind=el.tag,
+                kind=tag,
                 text=text,
                 hidden=reason is not None,
                 hidden_reason=reason,
-                nav=el in layout.nav,
-                footer=el in layout.footer,
+                nav=el in nav,
+                footer=el in footer,
                 raw=raw,
             )
         )
@@ -430,21 +540,27 @@ def parse_page(
     body_el = next(root.iter("body"), root)
     body_text = text_of(body_el, layout)
     links, anchors = _links(root, base, layout)
-
-    footer_text, found_by = _footer_block(root, layout, body_text)
-    all_text = text_of(body_el, None, include_hidden=True)
-    footer = read_footer(
-        footer_text,
-        found_by,
-        body_text,
-        all_text,
-        links,
-        _markers(root),
-        host=(urlsplit(url).hostname or ""),
+    return Page(
+        url=url,
+        title=title,
+        meta=meta,
+        links=tuple(links),
+        body_text=body_text,
+        decoded=decoded,
+        base_url=base,
+        headers=dict(headers or {}),
+        reference=reference,
+        tree=root,
+        layout=layout,
+        anchors=tuple(anchors),
     )
 
+
+def _article(page: Page) -> Article:
+    root, layout, body_text, meta = page._root, page._layout, page.body_text, page.meta
+    reference = page.reference
     meta_title = next((v for k, v in meta.items() if k.lower() == "articletitle"), None)
-    headline = _headline(root, layout, title, meta_title)
+    headline = _headline(root, layout, page.title, meta_title)
     window = body_text
     if headline:
         pos = body_text.find(headline)
@@ -454,30 +570,14 @@ def parse_page(
             window = body_text[pos : pos + len(headline) + 600]
     shown = labelled_date(window, reference=reference) if window else None
     if shown is None and window is not body_text:
+        footer_text, found_by = page._footer_part
         main_part = body_text[: len(body_text) - len(footer_text)] if found_by == "tail" else body_text
         shown = labelled_date(main_part, reference=reference)
-    article = Article(
+    return Article(
         title=headline,
         displayed_date=shown,
-        url_date=url_date(url),
+        url_date=url_date(page.url),
         meta_date=meta_pubdate(meta),
         source=_source(window, body_text, meta),
         text=_main_text(root, layout),
-    )
-    return Page(
-        url=url,
-        title=title,
-        meta=meta,
-        links=tuple(links),
-        footer=footer,
-        body_text=body_text,
-        article=article,
-        search_forms=tuple(_search_forms(root, base, layout)),
-        pagination=find_pagination(root, url if base == url else base, anchors),
-        decoded=decoded,
-        base_url=base,
-        headers=dict(headers or {}),
-        reference=reference,
-        tree=root,
-        layout=layout,
     )

@@ -12,14 +12,19 @@ contact channel (a spam message published on a board).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import ahocorasick
 import lxml.html
 from lxml import etree
 
+from govinspect.extract.html import html_parser
 from govinspect.text.finding import TextFinding
+
+# lxml.html's own parser options (comments kept: text split by a comment is read as two parts), the element
+# classes chosen in C
+_PARSER = html_parser()
 
 # Strong spam vocabulary: brands and phrases of gambling and pornography sites, not words a government page
 # uses when reporting on law enforcement (赌博, 色情 alone are not here).
@@ -199,6 +204,7 @@ _IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _URL_IN_SCRIPT = re.compile(r"https?://([a-z0-9.-]+\.[a-z]{2,})", re.I)
 
 
+@lru_cache(maxsize=16384)
 def _host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -209,6 +215,26 @@ def _host(url: str) -> str:
 def is_government_host(host: str, *, own_hosts: tuple[str, ...] = ()) -> bool:
     host = host.lower().rstrip(".")
     return bool(_GOV_HOST.search(host)) or any(host == h or host.endswith("." + h) for h in own_hosts)
+
+
+@lru_cache(maxsize=16384)
+def _trusted(host: str, own: tuple[str, ...]) -> bool:
+    """No host, a government or the site's own host, or a well-known service: a link there is not outside."""
+    return not host or is_government_host(host, own_hosts=own) or bool(_KNOWN_SCRIPT_HOSTS.search(host))
+
+
+def _same_host_href(href: str) -> bool:
+    """Whether ``urljoin(page_url, href)`` keeps the (http or https) page's host without parsing: no scheme
+    (no colon), no authority (no leading ``//``), nothing ``urlsplit`` strips or removes to make one (a
+    leading control character or space, a tab or line break)."""
+    return (
+        ":" not in href
+        and href[0] > " "
+        and not href.startswith("//")
+        and "\t" not in href
+        and "\n" not in href
+        and "\r" not in href
+    )
 
 
 def _color(value: str) -> str:
@@ -287,12 +313,17 @@ def find_html_threats(html: str, *, page_url: str = "", own_hosts: tuple[str, ..
     if not html.strip():
         return []
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = etree.fromstring(html, _PARSER)  # lxml.html.document_fromstring, its element classes
     except (etree.ParserError, ValueError):
         return []
+    if doc is None:
+        return []  # "Document is empty"
     own = tuple(h.lower() for h in own_hosts)
+    # A relative link stays on the page's own host, which is trusted: no need to resolve it.
+    relative_is_own = False
     if page_url and (h := _host(page_url)):
         own = (*own, h)
+        relative_is_own = page_url.startswith(("http://", "https://"))
     classes, ids = _hidden_selectors(doc)
     findings: list[TextFinding] = []
     hidden_outside: list[tuple[etree._Element, str, str]] = []
@@ -300,9 +331,11 @@ def find_html_threats(html: str, *, page_url: str = "", own_hosts: tuple[str, ..
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
+        if relative_is_own and _same_host_href(href):
+            continue
         target = urljoin(page_url, href) if page_url else href
         host = _host(target)
-        if not host or is_government_host(host, own_hosts=own) or _KNOWN_SCRIPT_HOSTS.search(host):
+        if _trusted(host, own):
             continue
         label = " ".join((anchor.text_content() or "").split()) + " " + (anchor.get("title") or "")
         spam = _SPAM.search(label) or _SPAM.search(target)
@@ -640,6 +673,9 @@ def _injected_text(doc: etree._Element, classes: set[str], ids: set[str]) -> lis
     out: list[TextFinding] = []
     body = doc.find("body")
     if body is None:
+        return out
+    # Every part read below is a piece of the body's text: a body without any term has nothing to report.
+    if _SPAM.search("".join(body.itertext())) is None:
         return out
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "a"):
