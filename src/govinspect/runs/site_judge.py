@@ -24,6 +24,7 @@ from govinspect.extract.search import judge_result, with_probes
 from govinspect.fetch.linkcheck import check_links
 from govinspect.fetch.search_probe import probe_search
 from govinspect.fetch.transport import TransportOptions, probe_transport
+from govinspect.monitor.history import probe_history
 from govinspect.runs.content_step import scan_site
 from govinspect.runs.history import earlier_lists
 from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
@@ -119,15 +120,22 @@ class _Judge:
         links = replace(options.links, allow_private_networks=options.crawl.allow_private_networks)
         stored = stored_pages(self.snapshots, self.context.crawl_id, job.site_code)
         extraction = SiteExtraction.read(job.expected, job.url, stored, self.profile, options.as_of)
+        ca_file = options.ca_file or links.ca_file
+        # the site's own certificate is judged once, by transport.tls: its links and search do not fail for it
+        links = replace(links, ca_file=ca_file, unverified_hosts=frozenset(extraction.site_hosts))
         verified = check_links(extraction.link_targets(options.max_external_links), links)
         model = extraction.model(verified, job.overrides)
         earlier = earlier_lists(
             self.store, job.site_code, before=utcnow(), exclude_crawl=self.context.crawl_id
         )
         model = replace(model, history=earlier)
+        # the week of availability probes before as_of (govinspect probe/monitor), judged by availability.unreachable
+        model = replace(model, probes=probe_history(self.store, job.site_code, options.as_of, self.profile))
         searches, why_not = extraction.search_requests(model)  # site search: recent titles, SSRF-guarded
         model = with_probes(model, probe_search(searches, judge_result, links), why_not)
-        probes = TransportOptions(timeout=links.timeout, allow_private_networks=links.allow_private_networks)
+        probes = TransportOptions(
+            timeout=links.timeout, allow_private_networks=links.allow_private_networks, cafile=ca_file
+        )
         model = replace(model, transport=probe_transport(model.transport, model.homepage.url, probes))
         if options.text_checks:
             model = replace(model, content=scan_site(extraction, job.region))
@@ -175,6 +183,17 @@ class _Pool:
         return self.executor.submit(_judge_in_worker, job)
 
 
+def _pool_context(text_checks: bool) -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server (the parent has threads: Scrapy, the browser, so it never forks itself)
+    that has loaded the text checks' data first, so the workers share it; spawn where there is no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    if text_checks:
+        ctx.set_forkserver_preload(["govinspect.runs.judge_preload"])
+    return ctx
+
+
 @contextmanager
 def judges(context: JudgeContext, workers: int, store: Store) -> Iterator[_InProcess | _Pool]:
     """``submit(job)`` gives a future judgement; with one worker the work is done in this process, at once."""
@@ -183,7 +202,7 @@ def judges(context: JudgeContext, workers: int, store: Store) -> Iterator[_InPro
         return
     executor = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),  # the parent has threads (Scrapy, the browser)
+        mp_context=_pool_context(context.options.text_checks),
         initializer=_init_worker,
         initargs=(context,),
     )
