@@ -195,18 +195,23 @@ def rate_problem(session: Session, address_hash: str, now: datetime | None = Non
 
 
 def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host.removeprefix("www.")
+    """The host (and a port other than the scheme's default), lower-case, without ``www.``."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return f"{host}:{port}" if host and port and port != default else host
 
 
 def normalise_url(url: str) -> str:
     """For de-duplication: no fragment, lower-case scheme and host, no default port, no trailing index page."""
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().rstrip(".")
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     path = re.sub(r"/(index|default)\.(s?html?|jsp|php|aspx?)$", "/", parts.path or "/", flags=re.IGNORECASE)
     query = f"?{parts.query}" if parts.query else ""
-    return f"{host.removeprefix('www.')}{port}{path}{query}"
+    return f"{_host(url.strip())}{path}{query}"
 
 
 def site_for(session: Session, page_url: str) -> Site | None:
@@ -216,7 +221,7 @@ def site_for(session: Session, page_url: str) -> Site | None:
         return None
     path = urlsplit(page_url).path or "/"
     best: tuple[int, Site] | None = None
-    for site in session.scalars(select(Site).where(Site.url.contains(host))):
+    for site in session.scalars(select(Site).where(Site.url.contains(host.split(":")[0]))):
         if _host(site.url) != host:
             continue
         prefix = urlsplit(site.url).path or "/"

@@ -9,9 +9,11 @@ that allows scripts from this server only (no inline script, no eval), so even a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govinspect import __version__
 from govinspect.config import Settings
+from govinspect.rectify.recheck import RecheckRunner, RecheckSettings
+from govinspect.rectify.rules import today_in_beijing
 from govinspect.store import Store, open_store
 from govinspect.store.users import ROLE_LABELS, Role
 from govinspect.web.auth import Principal, session_principal
@@ -75,13 +79,40 @@ class WebContext:
     settings: Settings
     store: Store
     secure_cookies: bool = True
+    # The day in Beijing: deadlines, overdue lists and the re-checks' monitoring date (tests fix it).
+    today: Callable[[], date] = today_in_beijing
+    recheck_settings: RecheckSettings | None = None
     profiles: Profiles = field(init=False)
     overview_cache: OverviewCache = field(default_factory=OverviewCache)
     _reader: sessionmaker[Session] | None = field(init=False, default=None)
+    _runner: RecheckRunner | None = field(init=False, default=None)
+    _calendar: object | None = field(init=False, default=None)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.profiles = Profiles(self.settings.home / "profiles")
         self._reader = _sqlite_reader(self.store)
+
+    @property
+    def runner(self) -> RecheckRunner:
+        """Re-checks run in a background thread of this process (rectify/recheck.py), started on first use."""
+        with self._lock:
+            if self._runner is None:
+                self._runner = RecheckRunner(self.store, self.settings, self.recheck_settings, self.today)
+            return self._runner
+
+    def calendar(self):  # type: ignore[no-untyped-def]
+        """The working-day calendar (chinesecalendar + holiday files), loaded once."""
+        from govinspect.workdays.schedule import Calendar
+
+        with self._lock:
+            if self._calendar is None:
+                self._calendar = Calendar.load(home=self.settings.home)
+            return self._calendar
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.settings.home / "attachments"
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -152,9 +183,32 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
+def nav_counts(request: Request, principal: Principal) -> dict[str, int]:
+    """The figures beside 整改 and 找错 in the menu: overdue tickets in the user's scope, reports to triage."""
+    from sqlalchemy import func, select
+
+    from govinspect.store.models import Site
+    from govinspect.store.rectify import NEW, OPEN, REOPENED, ErrorReport, Ticket
+
+    web = context(request)
+    with web.read() as session:
+        overdue = select(func.count(Ticket.id)).join(Site, Ticket.site_id == Site.id)
+        overdue = overdue.where(Ticket.status.in_((OPEN, REOPENED)), Ticket.deadline < web.today())
+        if not principal.sees_all:
+            overdue = overdue.where(Site.unit_id.in_(sorted(principal.unit_ids or ())))
+        counts = {"overdue": session.scalar(overdue) or 0}
+        if principal.role is not Role.UNIT:
+            counts["triage"] = session.scalar(
+                select(func.count(ErrorReport.id)).where(ErrorReport.status == NEW)
+            )
+    return counts
+
+
 def render(request: Request, name: str, status_code: int = 200, **values: object) -> Response:
     principal: Principal | None = getattr(request.state, "principal", None)
     templates: Jinja2Templates = request.app.state.templates
+    if principal is not None and "nav_counts" not in values:
+        values["nav_counts"] = nav_counts(request, principal)
     return templates.TemplateResponse(
         request,
         name,
@@ -243,8 +297,17 @@ def _same_origin(scope, headers: dict[str, str]) -> bool:  # type: ignore[no-unt
     return origin.split("://", 1)[-1].rstrip("/") == headers.get("host", "")
 
 
-def create_app(settings: Settings, *, store: Store | None = None, secure_cookies: bool = True) -> FastAPI:
-    from govinspect.web import api, pages
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    secure_cookies: bool = True,
+    today: Callable[[], date] | None = None,
+    recheck_settings: RecheckSettings | None = None,
+) -> FastAPI:
+    """``today``: the date deadlines and re-checks use (default: today in Beijing); ``recheck_settings``: how
+    re-checks crawl (default: as the run that found the problem)."""
+    from govinspect.web import api, inbox_pages, pages, rectify_pages
 
     app = FastAPI(
         title="govinspect API",
@@ -255,12 +318,21 @@ def create_app(settings: Settings, *, store: Store | None = None, secure_cookies
         docs_url=None,  # Swagger UI and ReDoc load from a CDN; the intranet has none. The JSON is served.
         redoc_url=None,
     )
-    app.state.web = WebContext(settings, store or open_store(settings.database_url), secure_cookies)
+    app.state.web = WebContext(
+        settings,
+        store or open_store(settings.database_url),
+        secure_cookies,
+        today or today_in_beijing,
+        recheck_settings,
+    )
     app.state.templates = _templates()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(rectify_pages.router)
+    app.include_router(inbox_pages.router)
+    app.include_router(inbox_pages.public)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

@@ -23,6 +23,7 @@ from govinspect.store.snapshots import SnapshotStore
 from govinspect.store.users import ApiToken, Role, User
 from govinspect.web import auth, data
 from govinspect.web.app import SNAPSHOT_CSP, Forbidden, context, page_admin, page_user, render, safe_next
+from govinspect.web.rectify_data import ticket_for_finding
 from govinspect.web.sanitize import sanitise
 
 router = APIRouter(include_in_schema=False)
@@ -224,7 +225,8 @@ def finding_page(request: Request, user: User_, finding_id: int) -> Response:
     web = context(request)
     with web.read() as session:
         detail = data.finding_detail(session, user, finding_id)
-    return render(request, "finding.html", detail=detail, f=detail.finding, nav="sites")
+        ticket_id = ticket_for_finding(session, finding_id, detail.site_code, detail.run_id)
+    return render(request, "finding.html", detail=detail, f=detail.finding, ticket_id=ticket_id, nav="sites")
 
 
 @router.get("/findings/{finding_id}/snapshot")
@@ -496,7 +498,7 @@ def change_password(request: Request, user: User_, form: Form_) -> Response:
 
 @router.get("/soon/{what}")
 def coming_soon(request: Request, user: User_, what: str) -> Response:
-    names = {"circular": "通报", "rectify": "整改", "jiucuo": "找错", "newmedia": "政务新媒体"}
+    names = {"circular": "通报", "newmedia": "政务新媒体"}
     if what not in names:
         raise data.NotFound(what)
     return render(
