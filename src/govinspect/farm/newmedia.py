@@ -62,6 +62,7 @@ from govinspect.registry.model import Platform, RunStatus
 from govinspect.registry.validate import ACCOUNT_HEADERS
 
 PREFIX = "/nm/"
+STATS = "/nm/__stats__"
 CHINA = timezone(timedelta(hours=8))
 FEED_ITEMS = 20
 STALE_DAYS, DORMANT_DAYS, CLOSED_POSTING_DAYS, WINDOW_DAYS = 14, 180, 14, 92
@@ -319,7 +320,7 @@ def _plan(account: _Account, rng: random.Random, as_of: date, rate: float) -> No
         account.posts = []
     else:
         _posts(account, rng, as_of, latest_days=latest)
-    if running and account.kind is not None and account.posts:
+    if running and account.kind not in (None, "app") and account.posts:  # an app page shows no post text
         r = rng.random() / max(rate, 1e-9)
         if r < 0.05:
             _serious(account, rng, as_of)
@@ -691,6 +692,8 @@ class NewMediaSite:
         return self._cache[key]
 
     def respond(self, path: str, headers: dict[str, str], external: str) -> tuple[int, str, bytes, list]:
+        if path == STATS:
+            return 200, "application/json", json.dumps({"requests": self.requests}).encode(), []
         self.requests += 1
         parts = path[len(PREFIX) :].split("/", 2)
         if len(parts) < 3 or ".." in parts[2]:
@@ -732,15 +735,65 @@ class NewMediaSite:
         await send({"type": "http.response.body", "body": b"" if head else body})
 
 
+def run_newmedia(root: Path | str, host: str, port: int) -> None:
+    """Serve only the new-media routes until interrupted (the child process of ``serving_newmedia``)."""
+    import uvicorn
+
+    if not host.startswith("127."):
+        raise ValueError(f"refusing to bind non-loopback address {host}")
+    uvicorn.run(NewMediaSite(root), host=host, port=port, lifespan="off", log_level="warning", access_log=False,
+                backlog=2048, timeout_keep_alive=30)  # fmt: skip
+
+
+def served_requests(host: str, port: int) -> int:
+    """How many requests the new-media server on ``host:port`` has answered (its stats route)."""
+    import http.client
+
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.request("GET", STATS)
+    count = json.loads(conn.getresponse().read())["requests"]
+    conn.close()
+    return int(count)
+
+
 @contextlib.contextmanager
-def serving_newmedia(root: Path | str, host: str, port: int) -> Iterator[NewMediaSite]:
-    """Serve only the new-media routes on ``host:port`` (loopback) in a background thread (benchmarks)."""
+def serving_newmedia(
+    root: Path | str, host: str, port: int, *, mode: str = "thread"
+) -> Iterator[NewMediaSite | None]:
+    """Serve only the new-media routes on ``host:port`` (loopback): in a background thread, or in a child
+    process (``mode="process"``, for benchmarks: the server does not share the client's interpreter)."""
     import asyncio
+    import subprocess
+    import sys
 
     import uvicorn
 
     if not host.startswith("127."):
         raise ValueError(f"refusing to bind non-loopback address {host}")
+    if mode == "process":
+        code = "import sys; from govinspect.farm.newmedia import run_newmedia; run_newmedia(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(root), host, str(port)], stdin=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    served_requests(host, port)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("new-media farm server did not start") from None
+                    time.sleep(0.05)
+            yield None
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return
     app = NewMediaSite(root)
     config = uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning", access_log=False,
                             loop="asyncio", backlog=2048, timeout_keep_alive=30)  # fmt: skip

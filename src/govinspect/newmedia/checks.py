@@ -34,7 +34,7 @@ class NewMediaSettings:
     dormant_days: int = 180
     closed_posting_days: int = 14
     text_window_days: int = 92
-    typo_chars_per_account: int = 1000
+    typo_chars_per_account: int = 600
     typo_severity: Severity = Severity.NOTICE
     menu_platforms: tuple[str, ...] = ("微信公众号",)
     entry_keywords: tuple[str, ...] = (
