@@ -480,6 +480,8 @@ class InboxStats:
         text += f"其中，问题属实的留言{self.valid}条，涉及{len(self.units)}个责任地区和部门，"
         if self.unresolved == 0:
             text += "已全部整改完毕。"
+        elif self.fixed == 0:
+            text += "目前均未整改到位。"
         else:
             text += f"已整改{self.fixed}条，尚有{self.unresolved}条未整改到位。"
         if self.pending:

@@ -77,9 +77,33 @@ EVIDENCE_LABELS = {
     "note": "说明",
     "pages": "涉及页面",
     "page_count": "涉及页面数",
+    "canonical": "规范表述",
+    "edit": "错误类型",
+    "category": "表述类别",
+}
+# Values of content checks' evidence, in words (text/serious.py names them the same way).
+VALUE_LABELS = {
+    "edit": {
+        "homophone": "同音字替换",
+        "homophone_word": "同音词替换",
+        "similar_sound": "近音字替换",
+        "shape": "形近字替换",
+        "swap": "字序颠倒",
+        "missing": "缺字",
+        "extra": "多字",
+        "numeral": "数字错误",
+        "changed": "改字",
+    },
+    "category": {
+        "formulation": "规范表述",
+        "body": "机构名称",
+        "name": "领导人姓名",
+        "division": "行政区划名称",
+    },
+    "where": {"article": "正文", "page": "页面", "html": "网页源代码", "home": "首页", "sitemap": "网站地图"},
 }
 VARIANT_LABELS = {"missing": "缺失", "malformed": "格式错误", "mismatch": "与名录不一致"}
-HIDDEN_EVIDENCE = {"screenshot", "screenshot_error", "screenshot_note"}
+HIDDEN_EVIDENCE = {"screenshot", "screenshot_error", "screenshot_note", "lexicon_version"}
 # The evidence value to highlight in the finding's text and in its page snapshot, first present wins.
 HIGHLIGHT_KEYS = ("text", "word", "term", "wrong", "found", "placeholder", "latest", "column")
 CATEGORIES = tuple(c.value for c in SiteCategory)
@@ -400,6 +424,8 @@ def evidence_items(evidence: dict[str, Any]) -> list[EvidenceItem]:
         shown = _text(value)
         if key == "variant":
             shown = VARIANT_LABELS.get(shown, shown)
+        elif key in VALUE_LABELS and isinstance(value, str):
+            shown = VALUE_LABELS[key].get(value, shown)
         if key == "column_class":
             continue  # the class id; the message already names the class in Chinese
         highlight = None

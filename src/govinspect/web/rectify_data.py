@@ -34,7 +34,7 @@ from govinspect.web.auth import Principal
 from govinspect.web.data import PAGE_SIZE, EvidenceItem, NotFound, evidence_items, highlight_of, scoped
 
 STATUS_CLASS = {OPEN: "open", FIXED: "fixed", REOPENED: "reopened", CLOSED: "closed"}
-RECHECK_STATES = {"queued": "排队中", "running": "复核中", "finished": "已完成", "failed": "失败"}
+RECHECK_STATES = {"queued": "排队中", "running": "进行中", "finished": "已完成", "failed": "失败"}
 OUTCOMES = {"closed": "问题已消除，销号", "reopened": "问题仍在，退回整改", "uncovered": "未抓取到问题页面"}
 
 
