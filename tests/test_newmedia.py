@@ -375,3 +375,57 @@ def test_a_run_is_stored_with_accounts_not_in_the_registry(tmp_path: Path) -> No
     result = check_accounts(store, load_profile("national-2019"), AS_OF, period="2020Q1")
     (outcome,) = result.outcomes
     assert outcome.score is None and [f.check for f in outcome.findings] == ["newmedia.unregistered"]
+
+
+FOOTER = """<html><body><div class="main"><p>微信群众反映的问题已转交办理。</p></div>
+<div class="footer"><p>恩平政务 微信公众号 / 官方微博</p><p>主办单位：恩平市人民政府办公室</p>
+<a href="/xmt/">政务新媒体矩阵</a><img src="qr.png" alt="扫一扫关注“恩平发布”微信公众号">
+<p>欢迎关注我们的微信公众号</p><p>手机版 | 微信 | 微博</p></div></body></html>"""
+MATRIX = """<html><body><h1>政务新媒体矩阵</h1><ul><li>官方抖音号：恩平融媒</li>
+<li>“恩平人社”微信公众号</li></ul></body></html>"""
+
+
+def test_accounts_sites_list_are_reconciled_with_the_registry(tmp_path: Path) -> None:
+    from govinspect.extract.page import parse_page
+    from govinspect.newmedia.reconcile import find_accounts, seen_on_sites, unregistered_seen
+    from govinspect.registry import service
+    from govinspect.store.snapshots import SnapshotRecord, SnapshotStore
+
+    page = parse_page("http://www.enping.gov.cn/", FOOTER.encode())
+    found = {(a.evidence["platform"], a.name, a.how) for a in find_accounts(page, how="footer")}
+    assert found == {
+        ("微信公众号", "恩平政务", "footer"),
+        ("微博", "恩平政务", "footer"),
+        ("微信公众号", "恩平发布", "qrcode"),
+    }
+
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    _csv(tmp_path / "sites.csv", [["网站标识码", "网站名称", "首页网址", "主办单位", "所属地区", "类别"],
+                                   ["4407850057", "恩平市人民政府", "http://www.enping.gov.cn/", "恩平市人民政府办公室",
+                                    "江门市", "县级门户"]])  # fmt: skip
+    service.import_file(store, tmp_path / "sites.csv")
+    snapshots = SnapshotStore(store, tmp_path / "snapshots")
+    html = {"content-type": ["text/html; charset=utf-8"]}
+    snapshots.save(SnapshotRecord("4407850057", "http://www.enping.gov.cn/", kind="homepage", status=200, headers=html,
+                                  body=FOOTER.encode()))  # fmt: skip
+    snapshots.save(SnapshotRecord("4407850057", "http://www.enping.gov.cn/xmt/", status=200, headers=html,
+                                  body=MATRIX.encode()))  # fmt: skip
+    seen = seen_on_sites(store, tmp_path / "snapshots")
+    assert {(a.name, a.how) for a in seen} >= {
+        ("恩平融媒", "matrix"),
+        ("恩平人社", "matrix"),
+        ("恩平政务", "footer"),
+    }
+    registry = [
+        AccountInfo(AccountKey("微信公众号", "gh_1"), "恩平政务", "恩平市政府办", "江门市"),
+        AccountInfo(AccountKey("微信公众号", "gh_2"), "恩平发布", "恩平市政府办", "江门市"),
+        AccountInfo(AccountKey("微博", "55"), "恩平政务发布", "恩平市政府办", "江门市"),  # contains 恩平政务
+    ]
+    unknown = unregistered_seen(seen, registry)
+    assert {(a.evidence["platform"], a.name) for a, _ in unknown} == {
+        ("抖音", "恩平融媒"),
+        ("微信公众号", "恩平人社"),
+    }
+    assert all(f.severity is Severity.NOTICE and f.url.endswith("/xmt/") for _, f in unknown)
+    result = check_accounts(store, PROFILE, AS_OF, seen=seen)
+    assert {o.account.key.account_id for o in result.outcomes} >= {"name:恩平融媒", "name:恩平人社"}

@@ -152,6 +152,12 @@ def check_command(
         typer.Option("--period", help="检查期：季度 2020Q1 或月份 2020-03（缺省为监测时间点所在季度）。"),
     ] = None,
     collect_first: Annotated[bool, typer.Option("--collect", help="检查前先联网采集一次。")] = False,
+    from_sites: Annotated[
+        bool,
+        typer.Option(
+            "--from-sites", help="与已抓取网站首页、新媒体矩阵页列出的账号核对（找出名录外的账号）。"
+        ),
+    ] = False,
     allow_private: AllowPrivateOption = False,
 ) -> None:
     """检查政务新媒体：按已采集和导入的文章判断更新、互动、内容和开设情况，评分并保存结果。"""
@@ -174,11 +180,17 @@ def check_command(
     _import_files(store, accounts, posts)
     if collect_first:
         _collect(store, allow_private, 32, 8, profile)
+    seen = []
+    if from_sites:
+        from govinspect.newmedia.reconcile import seen_on_sites
+
+        seen = seen_on_sites(store, load_settings().snapshots_dir)
+        console.print(f"网站上列出的账号 {len(seen)} 个（按平台和名称与名录核对）")
     with progress_bar() as bar:
         task = bar.add_task("检查与评分", total=None)
         result = check_accounts(
             store, chosen, when, period=checked.text,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(task, completed=done, total=total), seen=seen,
         )  # fmt: skip
     _print(result)
     if json_out is not None:

@@ -30,9 +30,12 @@ from govinspect.newmedia.model import (
     AccountKey,
     MenuProbe,
     Post,
+    SeenAccount,
     SourceFact,
+    SourceSpec,
     aware,
 )
+from govinspect.newmedia.reconcile import unregistered_seen
 from govinspect.newmedia.scoring import score_account
 from govinspect.newmedia.tables import AccountFindingRow, AccountResult, NewMediaRun, PostRow, SourceState
 from govinspect.scoring.engine import SiteScore
@@ -231,6 +234,7 @@ def check_accounts(
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
     workers: int | None = None,
+    seen: Sequence[SeenAccount] = (),
 ) -> NewMediaResult:
     """Judge the accounts from stored posts, store a run with its results, and return the outcomes."""
     with store.session() as session:
@@ -251,6 +255,13 @@ def check_accounts(
             not_collected += 1
         if outcome.judged or outcome.findings:
             outcomes.append(outcome)
+    if seen:
+        registry = [f.account for f in facts if f.account.listed]
+        for account, finding in unregistered_seen(seen, registry):
+            platform = str(account.evidence.get("platform", ""))
+            info = AccountInfo(AccountKey(platform, f"name:{account.name}"), account.name, "", "", registered=False,
+                               listed=False, sources=(SourceSpec(account.where),))  # fmt: skip
+            outcomes.append(AccountOutcome(info, [finding], None, {"seen": account.how}))
     with store.session() as session:
         for outcome in outcomes:
             session.add(_result_row(run_id, outcome, pks.get(outcome.account.key)))
