@@ -561,3 +561,31 @@ def test_migration_0007_goes_down_and_up_with_its_triggers(store_url: str) -> No
         _audit_is_append_only(store)  # the triggers are back
     finally:
         store.dispose()
+
+
+def test_the_rectify_commands(rd: RectifyData) -> None:
+    from typer.testing import CliRunner
+
+    from govinspect.cli import app as cli
+
+    runner = CliRunner(
+        env={"GOVINSPECT_HOME": str(rd.settings.home), "GOVINSPECT_SMTP_HOST": "", "COLUMNS": "200"}
+    )
+    opened = runner.invoke(
+        cli, ["rectify", "open", str(rd.run_id), "--working-days", "10", "--date", "2020-03-31"]
+    )
+    assert opened.exit_code == 0, opened.output
+    assert "已下发整改 0 项" in opened.output and "未重复立项" in opened.output
+    assert runner.invoke(cli, ["rectify", "open", "999"]).exit_code == 1
+    listed = runner.invoke(cli, ["rectify", "list", "--site", FIX_CODE, "--date", "2020-06-30"])
+    assert listed.exit_code == 0 and "逾期" in listed.output and "严重表述错误" in listed.output
+    contact = runner.invoke(cli, ["rectify", "contact", FIX_UNIT, "ban@example.gov.cn"])
+    assert contact.exit_code == 0, contact.output
+    remind = runner.invoke(cli, ["rectify", "remind", "--date", "2020-06-30", "--dry-run"])
+    assert remind.exit_code == 0 and "ban@example.gov.cn" in remind.output, remind.output
+    audit = runner.invoke(cli, ["rectify", "audit", "--ticket", str(rd.article_ticket("a5").id)])
+    assert audit.exit_code == 0 and "下发整改" in audit.output
+    stats = runner.invoke(cli, ["rectify", "stats", "--period", "2020", "--as-of", "2020-12-31"])
+    assert stats.exit_code == 0 and "年度考核" in stats.output, stats.output
+    nothing = runner.invoke(cli, ["rectify", "recheck", rd.farm_code, "--as-of", "2020-03-31"])
+    assert nothing.exit_code == 1 and "没有待复核的问题" in nothing.output

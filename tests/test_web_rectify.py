@@ -205,7 +205,9 @@ def test_tickets_are_opened_from_a_run_page_by_inspectors_only(
     assert r.status_code == 403  # no CSRF token
 
 
-def test_a_unit_sees_only_its_tickets(rd: RectifyData, unitfix: TestClient, unitfarm: TestClient) -> None:
+def test_a_unit_sees_only_its_tickets(
+    rd: RectifyData, unitfix: TestClient, unitfarm: TestClient, inspector: TestClient
+) -> None:
     fix_ids = {t.id for t in rd.tickets(FIX_CODE)}
     farm_ids = {t.id for t in rd.tickets(rd.farm_code)}
     listed = set(map(int, re.findall(r'data-ticket="(\d+)"', unitfarm.get("/rectify").text)))
@@ -215,6 +217,10 @@ def test_a_unit_sees_only_its_tickets(rd: RectifyData, unitfix: TestClient, unit
         r = unitfarm.post(f"/rectify/{ticket_id}/answer", data={"note": "x", "csrf_token": csrf(unitfarm)})
         assert r.status_code == 404
     assert unitfix.get("/rectify-audit").status_code == 403
+    api = unitfarm.get("/api/v1/tickets?size=500").json()  # the API reads through the same scope
+    assert api["total"] == len(farm_ids) and {t["site_code"] for t in api["tickets"]} == {rd.farm_code}
+    everything = inspector.get("/api/v1/tickets?size=500").json()
+    assert {t["site_code"] for t in everything["tickets"]} >= {rd.farm_code, FIX_CODE}
 
 
 def test_a_units_answer_starts_the_recheck_that_closes_the_ticket(

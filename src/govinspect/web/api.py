@@ -292,3 +292,82 @@ def finding(request: Request, user: Api_, finding_id: int) -> FindingOut:
     with context(request).read() as session:
         detail = data.finding_detail(session, user, finding_id)
     return _finding(detail.finding, detail.site_code, detail.run_id)
+
+
+class TicketOut(BaseModel):
+    id: int
+    site_code: str
+    site_name: str
+    unit: str = Field(description="主办单位")
+    source: str = Field(description="finding（检查发现）/ report（网民找错）")
+    check: str | None = Field(description="检查项编号；网民留言为 null")
+    problem: str
+    severity: str
+    message: str
+    url: str
+    status: str = Field(description="open 待整改 / fixed 待复核 / reopened 复核未通过 / closed 已销号")
+    deadline: date
+    deadline_provisional: bool = Field(description="该年节假日安排尚未录入，期限暂按双休日推算")
+    overdue: bool
+    opened_on: date
+    reopen_count: int
+    run_id: int | None
+    report_id: int | None
+
+
+class TicketList(BaseModel):
+    total: int
+    page: int
+    pages: int
+    overdue: int
+    tickets: list[TicketOut]
+
+
+@router.get("/tickets", response_model=TicketList, summary="整改事项（主办单位用户只能读取本单位的）")
+def tickets(
+    request: Request,
+    user: Api_,
+    status: Annotated[str, Query(description="open / fixed / reopened / closed")] = "",
+    overdue: bool = False,
+    run: int | None = None,
+    q: str = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> TicketList:
+    from govinspect.web import rectify_data as rd
+
+    web = context(request)
+    filters = rd.TicketFilter(status=status, overdue=overdue, q=q[:100], run=run, page=page)
+    with web.read() as session:
+        listing = rd.list_tickets(
+            session, user, filters, today=web.today(), calendar=web.calendar(), remind_before=None, size=size
+        )
+    return TicketList(
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
+        overdue=listing.overdue,
+        tickets=[
+            TicketOut(
+                id=t.id,
+                site_code=t.site_code,
+                site_name=t.site_name,
+                unit=t.unit,
+                source=t.source,
+                check=None if t.source == "report" else t.check,
+                problem=t.problem,
+                severity=t.severity,
+                message=t.message,
+                url=t.url,
+                status=t.status,
+                deadline=t.deadline,
+                deadline_provisional=t.provisional,
+                overdue=t.overdue,
+                opened_on=t.opened_on,
+                reopen_count=t.reopen_count,
+                run_id=t.run_id,
+                report_id=t.report_id,
+            )
+            for t in listing.rows
+        ],
+    )

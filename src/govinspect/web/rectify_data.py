@@ -91,6 +91,7 @@ class TicketRow:
     site_name: str
     unit: str
     source: str
+    check: str
     problem: str
     severity: str
     severity_name: str
@@ -121,6 +122,7 @@ def ticket_row(ticket: Ticket, site_name: str, unit: str, today: date, calendar)
         site_name=site_name,
         unit=unit,
         source=ticket.source,
+        check=ticket.check,
         problem="网民找错留言" if report else check_name(ticket.check),
         severity=ticket.severity,
         severity_name="网民留言" if report else SEVERITY_NAMES.get(ticket.severity, ticket.severity),
