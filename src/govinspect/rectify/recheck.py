@@ -117,6 +117,12 @@ def _crawl_options(source: Run | None, settings: RecheckSettings) -> CrawlOption
     return options
 
 
+def _has_ca_file() -> bool:
+    from govinspect.runs.inspect import InspectOptions
+
+    return "ca_file" in {f.name for f in fields(InspectOptions)}
+
+
 def _fetched(session, crawl_id: int | None, site_code: str) -> set[str]:  # type: ignore[no-untyped-def]
     """Pages this crawl answered for: fetched, or gone (404/410)."""
     if crawl_id is None:
@@ -159,14 +165,18 @@ def run_recheck(
         recheck.started_at = utcnow()
         source = session.get(Run, recheck.source_run_id) if recheck.source_run_id else None
         crawl = _crawl_options(source, recheck_settings)
-        render = bool(((source.options or {}).get("render") or {}).get("enabled", False)) if source else False
-        shots = (source.options or {}).get("screenshots") or {} if source else {}
+        recorded = dict(source.options or {}) if source else {}
+        render = bool((recorded.get("render") or {}).get("enabled", False))
+        shots = recorded.get("screenshots") or {}
+        # As the source run trusted them (a CA given with --ca-file), when this version has the option.
+        extra = {"ca_file": recorded["ca_file"]} if recorded.get("ca_file") and _has_ca_file() else {}
         options = InspectOptions(
+            **extra,
             as_of=recheck.as_of,
             profile=source.profile if source else "national-2019",
             crawl=crawl,
             links=recheck_settings.links,
-            max_external_links=int((source.options or {}).get("max_external_links", 200)) if source else 200,
+            max_external_links=int(recorded.get("max_external_links", 200)),
             render=render,
             screenshots=bool(shots.get("enabled", False)),
             max_screenshots=int(shots.get("per_site", 3) or 3),
@@ -184,6 +194,7 @@ def run_recheck(
                 "max_external_links": options.max_external_links,
                 "sites": 1,
                 "recheck_id": recheck.id,
+                **extra,
             },
         )
         session.add(run)
