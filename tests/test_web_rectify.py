@@ -6,7 +6,7 @@ that closes the ticket, overdue lists and the menu's count, the audit trail page
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from govinspect.farm import Farm
 from govinspect.rectify import inbox
+from govinspect.rectify.audit import Actor
 from govinspect.store.rectify import CLOSED, ErrorReport, InboxChallenge, Ticket, TicketAttachment
 from govinspect.web.app import create_app
 from tests.test_rectify import FAST_RECHECK, FIX_CODE, PASSWORD, Fixable, RectifyData, rectify_data
@@ -277,3 +278,26 @@ def test_the_audit_trail_page_lists_every_action(rd: RectifyData, inspector: Tes
     page = inspector.get("/rectify-audit")
     assert page.status_code == 200 and "下发整改" in page.text and "收到网民留言" in page.text
     assert "公众" in page.text and "命令行" in page.text
+
+
+def test_a_recheck_whose_process_died_can_be_started_again(rd: RectifyData, inspector: TestClient) -> None:
+    from govinspect.rectify import tickets as tk
+    from govinspect.store.rectify import Recheck
+
+    ticket = next(t for t in rd.tickets(rd.farm_code) if t.check != "freshness.homepage_stale")
+    unit = Actor(None, "unitfarm测试", "unit", frozenset({rd.units["farm"]}))
+    with rd.store.session() as session:
+        tk.answer(session, ticket.id, unit, "已整改", attachments_dir=rd.settings.home / "attachments")
+        session.add(
+            Recheck(
+                site_id=ticket.site_id,
+                site_code=ticket.site_code,
+                status="running",
+                as_of=rd.today,
+                requested_at=datetime.now(UTC) - timedelta(hours=3),
+                started_at=datetime.now(UTC) - timedelta(hours=3),
+            )
+        )
+    page = inspector.get(f"/rectify/{ticket.id}")
+    assert "复核进程已中断" in page.text and f'action="/rectify/{ticket.id}/recheck"' in page.text
+    assert 'hx-trigger="every 2s"' not in page.text  # nothing to wait for

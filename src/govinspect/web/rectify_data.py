@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from govinspect.checks.names import SEVERITY_NAMES, check_name
 from govinspect.rectify.audit import ACTIONS, Actor
+from govinspect.rectify.recheck import STALE
 from govinspect.rectify.rules import BEIJING, Rules, RulesError, utc, working_days_left
 from govinspect.rectify.tickets import answered_late, is_overdue
 from govinspect.scoring.profile import ProfileError, load_profile
-from govinspect.store.models import Site, Unit
+from govinspect.store.models import Site, Unit, utcnow
 from govinspect.store.rectify import (
     CLOSED,
     FIXED,
@@ -351,16 +352,19 @@ def latest_recheck(session: Session, ticket: Ticket) -> RecheckView | None:
             row = None  # finished before this answer
     if row is None:
         return None
+    status = row.status
+    if status in ("queued", "running") and utcnow() - utc(row.started_at or row.requested_at) > STALE:
+        status = "failed"  # its process ended without finishing (a restart): an inspector may start it again
     return RecheckView(
         row.id,
-        row.status,
-        RECHECK_STATES.get(row.status, row.status),
+        status,
+        RECHECK_STATES.get(status, status),
         row.as_of,
         row.run_id,
         beijing(row.requested_at),  # type: ignore[arg-type]
         beijing(row.finished_at),
         (row.outcome or {}).get(str(ticket.id)),
-        row.error,
+        row.error if status == row.status else "复核进程已中断（服务重启或超时），请重新发起复核",
     )
 
 
