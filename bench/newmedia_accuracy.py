@@ -1,6 +1,6 @@
 """Accuracy and throughput of the new-media checks against the farm's truth, for a province's 3,000 accounts.
 
-Usage: .venv/bin/python bench/newmedia_accuracy.py [--accounts 3000] [--seed 7] [--concurrency 64]
+Usage: .venv/bin/python bench/newmedia_accuracy.py [--accounts 3000] [--seed 7] [--concurrency 32]
                                                     [--workers N] [--keep DIR] [--show 10]
 
 Builds the farm's new-media part for ``--accounts`` synthetic accounts (farm/newmedia.py ``synthetic_rows``: no
@@ -87,7 +87,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
         "--workers", type=int, default=None, help="processes judging accounts (default: cores, ≤4)"
     )

@@ -492,7 +492,8 @@ def _truth(accounts: list[_Account], as_of: date, external: str, seed: int) -> d
                 home,
                 {"others": [o.account_id for o in groups[(a.unit, a.platform)] if o is not a]},
             )
-        recent = age is not None and age <= CLOSED_POSTING_DAYS
+        # posting is seen only through a source (an account without one shows nothing)
+        recent = a.kind is not None and age is not None and age <= CLOSED_POSTING_DAYS
         if not a.listed:
             if age is not None and age <= DORMANT_DAYS:
                 add("newmedia.unregistered", a.post_url(external, latest), {}, "not_in_registry")  # type: ignore[arg-type]
