@@ -90,9 +90,6 @@ class Page:
     reference: date | None = None
     tree: etree._Element | None = field(default=None, compare=False, repr=False)
     layout: Layout | None = field(default=None, compare=False, repr=False)
-    anchors: tuple[tuple[etree._Element, str], ...] = field(
-        default=(), compare=False, repr=False
-    )  # (<a>, URL)
 
     @cached_property
     def _body(self) -> etree._Element:
@@ -132,6 +129,18 @@ class Page:
     @cached_property
     def search_forms(self) -> tuple[SearchForm, ...]:
         return tuple(_search_forms(self._root, self.base_url, self._layout))
+
+    @cached_property
+    def anchors(self) -> tuple[tuple[etree._Element, str], ...]:
+        """The ``<a>`` elements with a link, and its absolute URL, in document order."""
+        resolve = _Resolver(self.base_url)
+        found = []
+        for el in self._root.iter("a"):
+            raw = el.get("href")
+            url = resolve(raw) if raw is not None else None
+            if url is not None:
+                found.append((el, url))
+        return tuple(found)
 
     @cached_property
     def pagination(self) -> Pagination:
@@ -352,11 +361,8 @@ def _expand_datastores(root: etree._Element) -> None:
             holder.tail, script.tail = script.tail, None
 
 
-def _links(
-    root: etree._Element, base: str, layout: Layout
-) -> tuple[list[Link], list[tuple[etree._Element, str]]]:
+def _links(root: etree._Element, base: str, layout: Layout) -> list[Link]:
     links: list[Link] = []
-    anchors: list[tuple[etree._Element, str]] = []
     resolve = _Resolver(base)
     hidden, nav, footer = layout.hidden, layout.nav, layout.footer
     for el in root.iter(*_LINK_ATTR):
@@ -375,8 +381,6 @@ def _links(
                 text = (
                     el.get("title") or (img.get("alt") or img.get("title") or "" if img is not None else "")
                 ).strip()
-            if tag == "a":
-                anchors.append((el, url))
         elif tag == "img":
             text = (el.get("alt") or el.get("title") or "").strip()
         elif tag == "iframe" or tag == "frame":
@@ -394,7 +398,7 @@ def _links(
                 raw=raw,
             )
         )
-    return links, anchors
+    return links
 
 
 def _markers(root: etree._Element) -> list[tuple[str, str]]:
@@ -539,7 +543,7 @@ def parse_page(
 
     body_el = next(root.iter("body"), root)
     body_text = text_of(body_el, layout)
-    links, anchors = _links(root, base, layout)
+    links = _links(root, base, layout)
     return Page(
         url=url,
         title=title,
@@ -552,7 +556,6 @@ def parse_page(
         reference=reference,
         tree=root,
         layout=layout,
-        anchors=tuple(anchors),
     )
 
 
