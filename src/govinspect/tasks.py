@@ -12,6 +12,8 @@ it, so every network probes every site. A worker records its own vantage (``--va
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -20,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from govinspect.config import Settings, load_settings
 from govinspect.fetch.probe import DEFAULT_VANTAGE, ProbeOptions
@@ -44,6 +47,16 @@ celery_app.conf.update(
     broker_transport_options={"visibility_timeout": 6 * 3600},  # an inspection may crawl for hours
     worker_hijack_root_logger=False,
 )
+
+
+@worker_process_init.connect
+def _allow_children(**_: Any) -> None:
+    """Celery's pool processes are daemonic, and a daemonic process may not start children; an inspection
+    starts its crawl in a child process (fetch/crawl.py) and stops it itself, so the flag is lifted. The
+    process key billiard left is one ``spawn`` refuses to pass on: it is made a plain one again."""
+    process = multiprocessing.current_process()
+    process._config["daemon"] = False  # type: ignore[attr-defined]
+    process._config["authkey"] = multiprocessing.process.AuthenticationString(bytes(process.authkey))  # type: ignore[attr-defined]
 
 
 class VantageError(ValueError):
@@ -110,8 +123,11 @@ def inspect_site(
     run_id: int | None = None,
     allow_private_networks: bool = False,
     max_pages: int = 200,
+    render: bool = True,
+    text_checks: bool = True,
 ) -> dict[str, Any]:
-    """Inspect one site (crawl, judge, store), into ``run_id`` when given; returns its verdict."""
+    """Inspect one site (crawl, judge, store), into ``run_id`` when given; returns its verdict. ``render``:
+    Chromium for scripted pages and screenshots of vetoes; ``text_checks``: wording, typos, personal data."""
     from govinspect.fetch.crawl import CrawlOptions
     from govinspect.runs.inspect import InspectOptions, inspect_sites
 
@@ -119,6 +135,9 @@ def inspect_site(
         as_of=as_of,
         profile=profile,
         crawl=CrawlOptions(max_pages=max_pages, allow_private_networks=allow_private_networks),
+        render=render,
+        screenshots=render,
+        text_checks=text_checks,
     )
     result = inspect_sites(store, settings, [site_code], options, run_id=run_id)
     return {
@@ -169,8 +188,10 @@ def enqueue_probe_round(
     *,
     chunk: int = PROBE_CHUNK,
     countdown: float | None = None,
+    expires: float | None = None,
 ) -> list[str]:
-    """Queue the round for each vantage point, in chunks of sites; returns the task ids."""
+    """Queue the round for each vantage point, in chunks of sites; returns the task ids. ``expires``: seconds
+    after which a round no worker took is dropped (the next round is due by then)."""
     configure(broker_url)
     codes = request.site_codes
     ids = []
@@ -178,7 +199,12 @@ def enqueue_probe_round(
         parts = [codes[i : i + chunk] for i in range(0, len(codes), chunk)] if codes else [None]
         for part in parts:
             body = {**request.__dict__, "site_codes": part, "vantage": vantage}
-            sent = probe_round_task.apply_async(args=(body,), queue=probe_queue(vantage), countdown=countdown)
+            sent = probe_round_task.apply_async(
+                args=(body,),
+                queue=probe_queue(vantage),
+                countdown=countdown,
+                expires=(countdown or 0) + expires if expires else None,
+            )
             ids.append(sent.id)
     return ids
 
@@ -201,6 +227,7 @@ def start_worker(settings: Settings, vantage: str, concurrency: int, loglevel: s
         raise ValueError("未设置 GOVINSPECT_BROKER_URL")
     check_vantage(vantage)
     os.environ[VANTAGE_ENV] = vantage  # the pool's processes inherit it
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the worker's log
     configure(settings.broker_url)
     celery_app.worker_main(
         [

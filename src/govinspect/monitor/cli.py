@@ -102,10 +102,13 @@ def probe(
         allow_private_networks=allow_private,
     )
     if settings.broker_url:
+        queued = RoundRequest(
+            **{**request.__dict__, "site_codes": [t.site_code for t in targets]}
+        )  # in chunks
         ids = []
         for number in range(rounds):
             ids += enqueue_probe_round(
-                settings.broker_url, request, vantages, countdown=number * spacing if spacing else None
+                settings.broker_url, queued, vantages, countdown=number * spacing if spacing else None
             )
         console.print(
             f"已提交 {rounds} 轮探测（{len(targets)} 个网站，监测点：{'、'.join(vantages)}），共 {len(ids)} 个任务；"

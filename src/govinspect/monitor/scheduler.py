@@ -139,6 +139,7 @@ class Monitor:
                 self.settings.broker_url,
                 RoundRequest(**{**request.__dict__, "site_codes": codes}),
                 self.options.vantages,
+                expires=self.schedule.interval,
             )
             self.say(f"第 {self.rounds} 轮探测：已提交 {len(ids)} 个任务（{len(codes)} 个网站）")
             return
