@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from govinspect.checks.availability import PROBE_ZONE
 from govinspect.config import load_settings
 from govinspect.farm import Farm
 from govinspect.monitor.scheduler import Monitor, MonitorOptions, Schedule
@@ -132,7 +133,7 @@ def test_a_worker_runs_a_queued_probe_round_and_an_inspection(
         enqueue_inspections(
             REDIS_URL,
             [live.site_code],
-            as_of=farm_server.as_of,
+            as_of=datetime.now(PROBE_ZONE).date() + timedelta(days=1),  # today's probes are in its week
             allow_private_networks=True,
             max_pages=4,
             render=False,  # Chromium and the text models are tested elsewhere; here: the task on a worker
@@ -147,6 +148,11 @@ def test_a_worker_runs_a_queued_probe_round_and_an_inspection(
 
         _wait(lambda: verdict() is not None, 90, "the inspection", log)
         assert verdict() in ("合格", "不合格")
+        with store.session() as session:
+            model = session.scalar(select(SiteResult.model).where(SiteResult.site_code == live.site_code))
+        # the judge attached the site's probes to its model: the two rounds of this vantage point, both opened
+        attached = [p for p in model["probes"] if p["vantage"] == vantage]
+        assert len(attached) == 2 and all(p["error"] is None and p["status"] == 200 for p in attached)
     finally:
         worker.send_signal(signal.SIGTERM)  # a warm shutdown
         try:
