@@ -58,6 +58,16 @@ from govinspect.web.cli import serve, users_app  # noqa: E402  (registered besid
 
 app.command()(serve)
 app.add_typer(users_app, name="user")
+from govinspect.rectify.cli import app as rectify_app  # noqa: E402  (rectification and 找错)
+
+app.add_typer(rectify_app, name="rectify")
+from govinspect.newmedia.cli import app as newmedia_app  # noqa: E402  (government new media)
+
+app.add_typer(newmedia_app, name="newmedia")
+from govinspect.monitor.cli import monitor, probe, uptime, worker  # noqa: E402  (continuous monitoring)
+
+for _command in (probe, monitor, uptime, worker):
+    app.command()(_command)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -47,6 +47,7 @@ CHECK_NAMES: dict[str, str] = {
     "newmedia.ads": "商业广告（新媒体）",
     "newmedia.duplicate": "同一平台重复开设",
     "newmedia.dormant": "僵尸、睡眠账号",
+    "newmedia.typo": "错别字（新媒体）",
 }
 
 SEVERITY_NAMES: dict[str, str] = {"veto": "单项否决", "deduction": "扣分", "notice": "提示"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from govinspect.checks.availability import check_down_at_check
+from govinspect.checks.availability import check_down_at_check, check_unreachable
 from govinspect.checks.content import check_content
 from govinspect.checks.dates import check_fake_dates
 from govinspect.checks.finding import Finding
@@ -30,6 +30,7 @@ Check = Callable[[SiteModel, Profile, date], list[Finding]]
 
 WEBSITE_CHECKS: tuple[Check, ...] = (
     check_down_at_check,
+    check_unreachable,  # needs the probe history (govinspect probe/monitor); not in WEBSITE_CHECK_IDS below
     check_homepage_stale,
     check_column_stale,
     check_column_blank,

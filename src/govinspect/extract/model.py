@@ -349,6 +349,17 @@ class Services:
     guides: tuple[ServiceGuide, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeSeen:
+    """One availability probe of the homepage (fetch/probe.py), from the probe store: attached when judging."""
+
+    at: datetime  # when it started (UTC)
+    vantage: str  # the network it was made from
+    error: str | None = None  # None: the homepage opened; dns|connect|tls|timeout|reset|http|blocked|…
+    status: int | None = None
+    latency_ms: int | None = None
+
+
 @dataclass(frozen=True)
 class SiteModel:
     expected: Expected
@@ -368,3 +379,4 @@ class SiteModel:
     interaction: Interaction = field(default_factory=Interaction)
     search: SiteSearch | None = None  # None: the homepage was not read
     services: Services = field(default_factory=Services)
+    probes: tuple[ProbeSeen, ...] = ()  # availability probes of the week before as_of (attached when judging)

@@ -14,6 +14,7 @@ from pathlib import Path
 from govinspect.farm.content import BLANKABLE, Column, Item, Site, make_site
 from govinspect.farm.defects import VETO_INDICATOR, VETO_ORDER
 from govinspect.farm.model import MANIFEST, Farm, FarmSite
+from govinspect.farm.newmedia import build_from_farm as build_newmedia_accounts
 from govinspect.farm.plan import EXTERNAL_HOST, SitePlan, plan_sites
 from govinspect.farm.render import (
     ARTICLE_DATE_FORMATS,
@@ -163,6 +164,7 @@ def build_farm(
     _write(root / MANIFEST, _json(farm.manifest()), made_dirs)
     _write(root / "registry.csv", _registry(farm_sites), made_dirs)
     _write(root / "accounts.csv", _accounts(plans, seed), made_dirs)
+    build_newmedia_accounts(root, seed=seed, as_of=as_of, external=external, defect_rate=defect_rate)
     return farm
 
 

@@ -39,6 +39,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from govinspect.farm.model import Farm, FarmSite, load_farm
+from govinspect.farm.newmedia import PREFIX as NEWMEDIA_PREFIX
+from govinspect.farm.newmedia import NewMediaSite
 from govinspect.farm.plan import EXTERNAL_HOST, host_for
 from govinspect.farm.tls import server_context
 
@@ -74,6 +76,7 @@ class FarmApp:
         self.sites = {s.host: _SiteRuntime(farm, s) for s in farm.sites if not s.down}
         self.external_host = farm.external_host
         self.external_404 = set(farm.external_404)
+        self.newmedia = NewMediaSite(farm.root)  # /nm/… on the external origin (farm/newmedia.py)
         self._gzip: dict[tuple[str, int], bytes] = {}
 
     async def __call__(self, scope, receive, send) -> None:
@@ -96,6 +99,9 @@ class FarmApp:
         path = scope["path"]
         if path == PING:
             await _respond(send, 200, "text/plain", b"ok", head)
+            return
+        if host == self.external_host and path.startswith(NEWMEDIA_PREFIX):
+            await self.newmedia(scope, receive, send)
             return
         if host == self.external_host:
             await self._external(send, path, head)

@@ -404,16 +404,24 @@ def message_window(period: str | None, as_of: date) -> tuple[date | None, date]:
     return start, min(end, as_of) if as_of >= start else end
 
 
-def load_accounts(session: Session) -> tuple[AccountRecord, ...]:
-    """Every registered account. Account results are not stored yet (the new-media checks are not built), so
-    every record is unchecked: the report says so and leaves attachment 4 out until they are."""
+def load_accounts(session: Session, period: str | None = None) -> tuple[AccountRecord, ...]:
+    """Every registered account, with its verdict from the latest finished new-media run of ``period``
+    (``govinspect newmedia check``); a running account without one is unchecked."""
+    from govinspect.newmedia.run import latest_results
+
+    results = latest_results(session, period)
     rows = session.execute(
         select(Account, Unit.name).join(Unit, Account.unit_id == Unit.id).order_by(Account.id)
     )
-    return tuple(
-        AccountRecord(a.platform, a.account_id, a.account_name, a.region, unit, running=a.status == RUNNING)
-        for a, unit in rows
-    )
+    records = []
+    for a, unit in rows:
+        result = results.get((a.platform, a.account_id)) if a.status == RUNNING else None
+        record = AccountRecord(a.platform, a.account_id, a.account_name, a.region, unit, a.status == RUNNING)
+        if result is not None:
+            vetoes = tuple(result.vetoes or ())
+            record = replace(record, checked=True, verdict=result.verdict, score=result.score, vetoes=vetoes)
+        records.append(record)
+    return tuple(records)
 
 
 def load_source(
@@ -476,7 +484,7 @@ def load_source(
                 messages=stats_of(boards[result.id], *window) if result.id in boards else None,
             )
         )
-    accounts = load_accounts(session)
+    accounts = load_accounts(session, own_period)
     return Source(
         period=own_period,
         run_ids=tuple(r.id for r in runs),
