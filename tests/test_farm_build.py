@@ -78,7 +78,7 @@ def test_truth_uses_only_indicator_check_ids_and_covers_every_page_level_one(far
             assert d["severity"] in ("veto", "deduction", "notice")
             assert d["url"].startswith(f"{urlsplit(s['url']).scheme}://{urlsplit(s['url']).netloc}/")
             if d["check"] == "links.broken":
-                assert d["evidence"]["target"].startswith("http://")
+                assert d["evidence"]["target"].startswith(("http://", "https://"))
 
 
 def test_truth_verdicts_follow_vetoes(farm: Farm) -> None:
@@ -218,6 +218,7 @@ def test_https_sites_certificates_and_truth(farm: Farm) -> None:
     assert ca == ca_certificate(farm.seed) and ca.not_valid_after_utc == VALID_TO
     https = [s for s in farm.sites if s.tls is not None]
     assert sorted(s.tls for s in https) == ["expired", "expiring", "ok", "self_signed", "wrong_host"]
+    assert farm.sites[0].tls is None  # the portal stays the plain first site
     for site in farm.sites:
         ts = truth[site.site_code]
         tls = [d for d in ts["defects"] if d["check"] == "transport.tls"]

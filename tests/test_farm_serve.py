@@ -183,3 +183,26 @@ def test_https_sites_present_their_certificates(farm_server: Farm) -> None:
     plain = next(s for s in farm_server.sites if s.tls is None and not s.behaviour)
     with pytest.raises((ssl.SSLError, ConnectionError)):
         _handshake(plain, reading)
+
+
+def test_link_checks_trust_the_ca_file_and_skip_the_sites_own_certificate(farm_server: Farm) -> None:
+    """With the farm CA, a good https site's links verify; an invalid certificate fails a link to that host,
+    unless the host is the inspected site's own (its certificate is judged once, by transport.tls)."""
+    from dataclasses import replace
+    from urllib.parse import urlsplit
+
+    from govinspect.fetch.linkcheck import LinkCheckOptions, check_links
+
+    good = next(s for s in farm_server.sites if s.tls == "ok")
+    bad = next(s for s in farm_server.sites if s.tls == "expired")
+    base = LinkCheckOptions(timeout=5, attempts=1, allow_private_networks=True)
+    trusted = replace(base, ca_file=str(farm_server.ca_file))
+    gone = bad.base_url + "/no/such/page.html"
+    urls = [good.url, bad.url, gone]
+    plain = check_links(urls, base)
+    assert [plain[u].errors for u in urls] == [["tls"], ["tls"], ["tls"]]
+    with_ca = check_links(urls, trusted)
+    assert with_ca[good.url].statuses == [200] and with_ca[bad.url].errors == ["tls"]
+    own = replace(trusted, unverified_hosts=frozenset({urlsplit(bad.url).netloc}))
+    as_own = check_links(urls, own)
+    assert [as_own[u].statuses for u in urls] == [[200], [200], [404]]

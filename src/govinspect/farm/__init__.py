@@ -14,7 +14,7 @@ files, certificates included)::
     out/tls/<site_code>.crt|.key  an https site's certificate and key (farm/tls.py; no .crt for ``expiring``:
                              the server makes that certificate when it starts, ending 10 days later)
 
-Site i is served at ``http://127.0.{1 + i//250}.{1 + i%250}:PORT``, or ``https://`` for about a third of the
+Site i is served at ``http://127.0.{1 + i//250}.{1 + i%250}:PORT``, or ``https://`` for two in five of the
 sites without a behaviour (``FarmSite.tls``: ok, expired, self_signed, wrong_host, expiring);
 ``127.0.0.2:PORT`` is the "external" origin standing in for the internet (``http://127.0.0.2:PORT/www.gov.cn/``,
 ``…/beian.miit.gov.cn/``, ``…/bszs.conac.cn/…``, ``…/zfwzgl.www.gov.cn/exposure/jiucuo.html``; gambling pages

@@ -74,6 +74,9 @@ def build_cmd(
         table.add_row(check, str(count))
     console.print(table)
     console.print(f"输出目录：{farm.root}")
+    https = sum(1 for s in farm.sites if s.tls)
+    if https:
+        console.print(f"HTTPS网站：{https} 个，根证书：{farm.ca_file}（检查时加 --ca-file）")
 
 
 @app.command("serve")
@@ -92,10 +95,20 @@ def serve_cmd(directory: Path = typer.Argument(..., help="由 build 生成的目
         "slow": "响应缓慢",
         "flaky": "间歇性断开",
     }
+    certificates = {
+        "ok": "HTTPS",
+        "expired": "HTTPS（证书已过期）",
+        "self_signed": "HTTPS（自签名证书）",
+        "wrong_host": "HTTPS（证书与地址不符）",
+        "expiring": "HTTPS（证书即将到期）",
+    }
     for s in farm.sites:
-        table.add_row(s.site_code, s.name, s.category.value, s.homepage_url, notes.get(s.behaviour or "", ""))
+        note = "；".join(n for n in (notes.get(s.behaviour or ""), certificates.get(s.tls or "")) if n)
+        table.add_row(s.site_code, s.name, s.category.value, s.homepage_url, note)
     console.print(table)
     console.print(f"外部站点：{farm.external_base}　按 Ctrl-C 停止")
+    if any(s.tls for s in farm.sites):
+        console.print(f"HTTPS网站的根证书：{farm.ca_file}（检查时加 --ca-file {farm.ca_file}）")
     try:
         run(directory)
     except KeyboardInterrupt:

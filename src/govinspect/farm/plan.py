@@ -120,11 +120,11 @@ BEHAVIOURS = ("down", "firewall", "slow", "flaky")
 # HTTPS: the share of sites without a behaviour that are served over TLS, and, for those, the chance of each
 # certificate problem (``transport.tls:<variant>``; see farm/tls.py). Drawn from their own random stream after
 # the other kinds, so adding them left every other draw of a plan as it was.
-HTTPS_SHARE = 0.35
+HTTPS_SHARE = 0.4
 TLS_RATES: dict[str, float] = {
-    "transport.tls:expired": 0.12,
-    "transport.tls:self_signed": 0.08,
-    "transport.tls:wrong_host": 0.06,
+    "transport.tls:expired": 0.15,
+    "transport.tls:self_signed": 0.10,
+    "transport.tls:wrong_host": 0.08,
     "transport.tls:expiring": 0.06,  # valid, ending within the warning days: a notice
 }
 
@@ -501,8 +501,9 @@ def _assign_defects(rng: random.Random, sites: list[SitePlan], multiplier: float
 
 def _assign_tls(rng: random.Random, sites: list[SitePlan], multiplier: float) -> None:
     """Which sites are served over https and with which certificate. Farms of 4 or more ordinary sites get every
-    certificate problem at least once and one https site with a good certificate; each on its own site."""
-    eligible = [s for s in sites if s.behaviour is None]
+    certificate problem at least once and one https site with a good certificate; each on its own site. The
+    provincial portal (site 0) stays http: it is the plain first site that tests and demos pick."""
+    eligible = [s for s in sites if s.behaviour is None and s.index > 0]
     for s in eligible:
         if rng.random() >= HTTPS_SHARE:
             continue
