@@ -32,6 +32,7 @@ from govinspect.store import Store, open_store
 GENERAL_QUEUE = "govinspect"
 VANTAGE_ENV = "GOVINSPECT_VANTAGE"
 PROBE_CHUNK = 500  # sites per queued probe task: a round of 14,000 sites is shared by the workers
+VISIBILITY_TIMEOUT = int(os.environ.get("GOVINSPECT_VISIBILITY_TIMEOUT") or 6 * 3600)
 _VANTAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 celery_app = Celery("govinspect", set_as_current=False)
@@ -44,7 +45,14 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_default_queue=GENERAL_QUEUE,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 6 * 3600},  # an inspection may crawl for hours
+    # A task a killed worker held comes back to the queue after the visibility timeout (an inspection may crawl
+    # for hours: 6 h); GOVINSPECT_VISIBILITY_TIMEOUT shortens it (tests). A task still running when it comes
+    # back is run twice, and the site is stored once (runs/inspect.py save_result).
+    broker_transport_options={
+        "visibility_timeout": VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": min(10, VISIBILITY_TIMEOUT),
+        "unacked_restore_throttle": 1 if VISIBILITY_TIMEOUT < 60 else 10,
+    },
     worker_hijack_root_logger=False,
 )
 
@@ -131,6 +139,8 @@ def inspect_site(
     from govinspect.fetch.crawl import CrawlOptions
     from govinspect.runs.inspect import InspectOptions, inspect_sites
 
+    if run_id is not None and (stored := _stored_verdict(store, run_id, site_code)) is not None:
+        return {"run_id": run_id, "sites": [{"site_code": site_code, "verdict": stored}], "again": True}
     options = InspectOptions(
         as_of=as_of,
         profile=profile,
@@ -144,6 +154,18 @@ def inspect_site(
         "run_id": result.run_id,
         "sites": [{"site_code": o.site_code, "verdict": o.score.verdict} for o in result.outcomes],
     }
+
+
+def _stored_verdict(store: Store, run_id: int, site_code: str) -> str | None:
+    """The site's verdict when the run has it already (a task redelivered after its worker died, once done)."""
+    from sqlalchemy import select
+
+    from govinspect.store.results import SiteResult
+
+    with store.session() as session:
+        return session.scalar(
+            select(SiteResult.verdict).where(SiteResult.run_id == run_id, SiteResult.site_code == site_code)
+        )
 
 
 # -- Celery tasks: the functions above, with the worker's store and vantage ------------------------------------
@@ -219,6 +241,36 @@ def enqueue_inspections(
         ).id
         for code in site_codes
     ]
+
+
+def enqueue_run(
+    broker_url: str,
+    store: Store,
+    site_codes: Sequence[str],
+    *,
+    as_of: date,
+    profile: str = "national-2019",
+    period: str | None = None,
+    **options: Any,
+) -> tuple[int, list[str]]:
+    """A run in the database naming its sites, queued as one task per site (acks late: a task whose worker is
+    killed goes to another); the last site stored finishes the run. Returns the run id and the task ids. A run
+    whose tasks were lost (the broker's queue deleted) is finished by ``govinspect inspect --resume``."""
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.inspect import InspectOptions
+    from govinspect.runs.resume import create_run, run_state
+
+    crawl = CrawlOptions(
+        max_pages=options.get("max_pages", 200),
+        allow_private_networks=options.get("allow_private_networks", False),
+    )
+    run_id = create_run(
+        store, site_codes, InspectOptions(as_of=as_of, profile=profile, period=period, crawl=crawl)
+    )
+    codes = run_state(store, run_id).site_codes
+    return run_id, enqueue_inspections(
+        broker_url, codes, as_of=as_of, run_id=run_id, profile=profile, **options
+    )
 
 
 def start_worker(settings: Settings, vantage: str, concurrency: int, loglevel: str = "INFO") -> None:
