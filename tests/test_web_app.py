@@ -248,13 +248,15 @@ def finding_ids(web: WebData, site_code: str, run_id: int | None = None) -> list
 
 def routes() -> list[APIRoute]:
     """Every page and API route (FastAPI wraps included routers, so ask the routers)."""
-    from govinspect.web import api, inbox_pages, pages, rectify_pages
+    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages
 
     signed_in_only = (
         api.router,
         pages.router,
         rectify_pages.router,
         inbox_pages.router,
+        report_pages.router,
+        newmedia_pages.router,
     )  # not inbox_pages.public
     return [r for router in signed_in_only for r in router.routes if isinstance(r, APIRoute)]
 
@@ -270,6 +272,9 @@ def _fill(path: str, web: WebData) -> str:
         "ticket_id": "1",
         "report_id": "1",
         "attachment_id": "1",
+        "account_pk": "1",
+        "name": "20200101-000000-2020Q1",
+        "kind": "docx",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], path)
 

@@ -371,3 +371,96 @@ def tickets(
             for t in listing.rows
         ],
     )
+
+
+class AccountOut(BaseModel):
+    id: int
+    platform: str = Field(description="平台：微信公众号、微博……")
+    account_id: str
+    name: str
+    unit: str = Field(description="主办单位")
+    region: str
+    status: str = Field(description="运行状态")
+    verdict: str | None = Field(description="最近一次新媒体检查的结论：合格 / 不合格；未判定为 null")
+    score: float | None
+    vetoes: list[str]
+    latest_post: str | None = Field(description="最近一次发布的日期")
+    as_of: date | None
+
+
+class AccountList(BaseModel):
+    total: int
+    page: int
+    pages: int
+    accounts: list[AccountOut]
+
+
+class AccountFindingOut(BaseModel):
+    check: str
+    check_name: str
+    severity: str
+    url: str
+    message: str
+    evidence: dict[str, str]
+
+
+class AccountDetailOut(AccountOut):
+    run_id: int | None = Field(description="新媒体检查任务编号")
+    findings: list[AccountFindingOut]
+
+
+def _account(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "platform": row.platform, "account_id": row.account_id, "name": row.name, "unit": row.unit,
+        "region": row.region, "status": row.status, "verdict": row.verdict, "score": row.score,
+        "vetoes": list(row.vetoes), "latest_post": row.latest_post, "as_of": row.as_of,
+    }  # fmt: skip
+
+
+@router.get("/accounts", response_model=AccountList, summary="政务新媒体账号列表（含最近一次结论）")
+def accounts(
+    request: Request,
+    user: Api_,
+    q: str = "",
+    platform: str = "",
+    region: str = "",
+    verdict: Annotated[str, Query(description="合格 / 不合格 / 未判定")] = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AccountList:
+    from govinspect.web import newmedia_data as nd
+
+    filters = nd.AccountFilter(
+        q=q[:100], platform=platform[:20], region=region[:100], verdict=verdict, page=page
+    )
+    with context(request).read() as session:
+        listing = nd.list_accounts(session, user, filters, size=size)
+    return AccountList(
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
+        accounts=[AccountOut(**_account(r)) for r in listing.rows],
+    )
+
+
+@router.get("/accounts/{account_pk}", response_model=AccountDetailOut, summary="一个新媒体账号的结论与问题")
+def account(request: Request, user: Api_, account_pk: int) -> AccountDetailOut:
+    from govinspect.web import newmedia_data as nd
+
+    with context(request).read() as session:
+        d = nd.account_detail(session, user, account_pk)
+    return AccountDetailOut(
+        **_account(d.row),
+        run_id=d.run_id,
+        findings=[
+            AccountFindingOut(
+                check=f.check,
+                check_name=f.check_name,
+                severity=f.severity,
+                url=f.url,
+                message=f.message,
+                evidence=dict(f.evidence),
+            )
+            for f in d.findings
+        ],
+    )

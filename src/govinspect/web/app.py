@@ -307,7 +307,7 @@ def create_app(
 ) -> FastAPI:
     """``today``: the date deadlines and re-checks use (default: today in Beijing); ``recheck_settings``: how
     re-checks crawl (default: as the run that found the problem)."""
-    from govinspect.web import api, inbox_pages, pages, rectify_pages, report_pages
+    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages
 
     app = FastAPI(
         title="govinspect API",
@@ -334,6 +334,7 @@ def create_app(
     app.include_router(inbox_pages.router)
     app.include_router(inbox_pages.public)
     app.include_router(report_pages.router)
+    app.include_router(newmedia_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:
