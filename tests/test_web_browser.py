@@ -25,6 +25,7 @@ from govinspect.fetch.browser import find_chromium
 from govinspect.store.results import FindingRow, SiteResult
 from govinspect.web.app import create_app
 from tests.test_web_app import PASSWORD, PAYLOAD_CODE, WebData, finding_ids, web_data
+from tests.test_web_reports_newmedia import Accounts, shared_accounts
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None, reason="未安装 Chromium（/usr/bin/chromium），跳过网页端浏览器测试"
@@ -234,5 +235,34 @@ def test_hostile_content_runs_nowhere(browser, base_url: str, web: WebData, shot
     page.goto(base_url + "/users")
     page.screenshot(path=shots / "13-用户.png", full_page=True)
     assert "<b data-pwned=1>单位</b>" in page.locator("#users").inner_text()
+    assert not watch.dialogs and not watch.errors and not watch.csp, (watch.dialogs, watch.errors, watch.csp)
+    page.context.close()
+
+
+def test_circular_and_new_media_in_the_browser(browser, base_url: str, web: WebData, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    accounts: Accounts = shared_accounts(web)
+    page, watch = new_page(browser)
+    sign_in(page, base_url, "inspector")
+    page.get_by_role("link", name="通报", exact=True).click()
+    page.locator("select[name=period]").select_option("2020Q1")
+    page.get_by_role("button", name="生成通报").click()
+    page.wait_for_selector("#report-made")
+    with page.expect_download() as download:
+        page.locator("#reports tbody tr").first.get_by_role("link", name="附件表格（XLSX）").click()
+    assert download.value.suggested_filename.endswith("通报附件.xlsx")
+    page.screenshot(path=shots / "20-通报.png", full_page=True)
+    page.get_by_role("link", name="新媒体", exact=True).click()
+    page.wait_for_selector("#accounts")
+    page.locator("select[name=verdict]").select_option("不合格")  # htmx swaps the table
+    expect(page.locator("#accounts tbody tr")).to_have_count(1)
+    page.screenshot(path=shots / "21-新媒体.png", full_page=True)
+    for account in (accounts.mine, accounts.other):
+        page.goto(f"{base_url}/newmedia/{account}")
+        kind, injected, inline = page.evaluate(PROBE)
+        assert kind == "undefined" and injected == 0 and inline == 0
+    assert "<img src=x onerror=" in page.locator("#account-name").inner_text()
+    page.screenshot(path=shots / "22-新媒体账号.png", full_page=True)
+    page.goto(f"{base_url}/newmedia/{accounts.mine}")
+    page.screenshot(path=shots / "23-新媒体账号问题.png", full_page=True)
     assert not watch.dialogs and not watch.errors and not watch.csp, (watch.dialogs, watch.errors, watch.csp)
     page.context.close()

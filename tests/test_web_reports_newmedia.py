@@ -141,8 +141,23 @@ class Accounts:
     unjudged: int  # never checked
 
 
+_ACCOUNTS: dict[int, Accounts] = {}
+
+
 @pytest.fixture(scope="module")
 def accounts(web: WebData) -> Accounts:
+    return shared_accounts(web)
+
+
+def shared_accounts(web: WebData) -> Accounts:
+    """Three accounts, a judged run and posts, added once per session (tests/test_web_browser.py uses them)."""
+    if id(web.store) in _ACCOUNTS:
+        return _ACCOUNTS[id(web.store)]
+    _ACCOUNTS[id(web.store)] = made = _add_accounts(web)
+    return made
+
+
+def _add_accounts(web: WebData) -> Accounts:
     with web.store.session() as session:
         payload_unit = session.scalar(select(Site.unit_id).where(Site.site_code == PAYLOAD_CODE))
         mine = Account(platform="微信公众号", account_id="gh_mine01", account_name="本单位公众号",
