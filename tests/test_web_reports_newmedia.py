@@ -18,9 +18,11 @@ from sqlalchemy import select
 
 from govinspect.farm import Farm
 from govinspect.newmedia.tables import AccountFindingRow, AccountResult, NewMediaRun, PostRow
+from govinspect.rectify.rules import today_in_beijing
 from govinspect.store.models import Account, Site
 from govinspect.web.app import create_app
 from govinspect.web.report_pages import generated
+from govinspect.workdays.schedule import Calendar
 from tests.test_web_app import PAYLOAD_CODE, RAW_PAYLOADS, WebData, client, csrf, signed_in, web_data
 
 
@@ -78,6 +80,8 @@ def test_an_inspector_generates_a_circular_and_downloads_its_files(
     assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
     text = zipfile.ZipFile(io.BytesIO(docx.content)).read("word/document.xml").decode("utf-8")
     assert "2020" in text and "通报" in text
+    due = Calendar.load(home=web.settings.home).add_working_days(today_in_beijing(), 5)
+    assert f"{due.year}年{due.month}月{due.day}日" in text
     xlsx = inspector.get(f"/reports/{made}/xlsx")
     assert xlsx.status_code == 200 and zipfile.is_zipfile(io.BytesIO(xlsx.content))
     html = inspector.get(f"/reports/{made}/html")

@@ -9,6 +9,7 @@ served only by those known names (never a path the browser chose).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from govinspect.web.app import context, render
 from govinspect.web.pages import Form_, User_
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 PDF_NAME = "通报.pdf"
 # The files a circular folder may hold, by the short name used in download links.
@@ -110,9 +112,20 @@ def reports_page(request: Request, user: User_, made: str | None = None) -> Resp
     return _page(request, made=made if made and FOLDER.match(made) else None)
 
 
+def _deadline(web, today, days: int):  # type: ignore[no-untyped-def]
+    """``days`` working days after today (today not counted), on the calendar of this home's holiday file."""
+    from govinspect.reports.figures import ReportError
+    from govinspect.workdays.holidayfile import CalendarError
+
+    try:
+        return web.calendar().add_working_days(today, days)
+    except CalendarError as exc:
+        raise ReportError(f"无法计算整改期限：{exc}") from exc
+
+
 @router.post("/reports")
 def make_report(request: Request, user: User_, form: Form_) -> Response:
-    from govinspect.reports.cli import resolve_deadline, write_report
+    from govinspect.reports.cli import write_report
     from govinspect.reports.figures import ReportError
 
     _staff(user)
@@ -140,7 +153,7 @@ def make_report(request: Request, user: User_, form: Form_) -> Response:
         return _page(request, 400, error="整改期限应为 0 到 365 个工作日", **values)
     today = web.today()
     try:
-        due = resolve_deadline(today, None, int(days_text) if days_text else None)
+        due = _deadline(web, today, int(days_text) if days_text else DEFAULT_WORKING_DAYS)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"{stamp}-{period or 'run' + run_text}"
         out = reports_dir(request) / name
@@ -157,6 +170,7 @@ def make_report(request: Request, user: User_, form: Form_) -> Response:
     except ReportError as exc:  # ReportCheckError included: the self-check's Chinese message
         return _page(request, 422, error=str(exc), **values)
     except Exception as exc:  # LibreOffice failing, a disk error: say so rather than a bare 500
+        log.exception("circular generation failed")
         return _page(request, 500, error=f"生成通报失败：{type(exc).__name__}", **values)
     if written.pdf is not None and written.pdf.name != PDF_NAME:
         written.pdf.replace(out / PDF_NAME)
