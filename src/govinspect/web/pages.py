@@ -498,13 +498,8 @@ def change_password(request: Request, user: User_, form: Form_) -> Response:
 
 @router.get("/soon/{what}")
 def coming_soon(request: Request, user: User_, what: str) -> Response:
-    names = {"circular": "通报", "newmedia": "政务新媒体"}
-    if what not in names:
+    """Old menu links: 通报 and 新媒体 have their pages now."""
+    targets = {"circular": "/reports", "newmedia": "/newmedia"}
+    if what not in targets:
         raise data.NotFound(what)
-    return render(
-        request,
-        "error.html",
-        title=f"{names[what]}（即将提供）",
-        message=f"“{names[what]}”功能将在后续版本提供。通报目前可用命令 govinspect report 生成。",
-        nav=what,
-    )
+    return RedirectResponse(targets[what], status_code=303)
