@@ -123,6 +123,8 @@ def test_bad_input_and_the_self_check_answer_in_chinese(admin: TestClient, app) 
     r = admin.post("/reports", data={"csrf_token": token, "period": "2030Q1"})
     assert r.status_code == 422 and 'id="report-error"' in r.text
     assert re.search(r'id="report-error">[^<]*[\u4e00-\u9fff]', r.text)
+    r = admin.post("/reports", data={"csrf_token": token, "run": "999999"})
+    assert r.status_code == 422 and re.search(r'id="report-error">[^<]*[\u4e00-\u9fff]', r.text)
     assert admin.get("/reports").text.count("<tr") == before
     # No CSRF token, no circular.
     assert admin.post("/reports", data={"period": "2020Q1"}).status_code == 403

@@ -157,6 +157,8 @@ def make_report(request: Request, user: User_, form: Form_) -> Response:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"{stamp}-{period or 'run' + run_text}"
         out = reports_dir(request) / name
+        if out.exists():
+            return _page(request, 409, error="同一时间已在生成该期通报，请稍候再试", **values)
         written = write_report(
             web.store,
             out,
