@@ -103,7 +103,7 @@ def main() -> None:
         )
         print(f"build: {len(farm.sites)} sites in {time.perf_counter() - t0:.1f} s")
 
-    targets = _targets(farm, lambda s: True)
+    targets = _targets(farm, lambda s: s.tls is None)  # plain HTTP, as the baseline
     with serving(farm.root, mode="process"):
         rate, ok, err = _drive(targets, args.requests, args.clients, args.seconds)
     sites = len({(h, p) for h, p, _ in targets})

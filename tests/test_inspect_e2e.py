@@ -38,7 +38,9 @@ def inspected(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory):  # t
     settings = load_settings(env={"GOVINSPECT_HOME": str(home)})
     store = open_store(settings.database_url)
     report = service.import_file(store, farm_server.registry_csv)
-    options = InspectOptions(as_of=farm_server.as_of, crawl=FAST, links=LINKS)
+    options = InspectOptions(
+        as_of=farm_server.as_of, crawl=FAST, links=LINKS, ca_file=str(farm_server.ca_file)
+    )
     result = inspect_sites(store, settings, [str(k) for k in report.keys], options)
     yield farm_server, store, result
     store.dispose()
@@ -90,10 +92,18 @@ def test_cli_inspect_writes_the_json_contract(farm_server: Farm, tmp_path: Path,
     assert refused.exit_code == 2  # loopback addresses: refused up front, nothing crawled or judged
     assert "--allow-private-networks" in refused.output and live.site_code in refused.output
     assert not out.exists()
-    allowed = runner.invoke(app, [*args, "--max-pages", "20", "--allow-private-networks", "--json", str(out)])
+    trusted = ["--ca-file", str(farm_server.ca_file)]  # the farm CA signs its https sites' good certificates
+    allowed = runner.invoke(
+        app, [*args, "--max-pages", "20", "--allow-private-networks", *trusted, "--json", str(out)]
+    )
     assert allowed.exit_code == 0, allowed.output
     assert "合格率" in allowed.output
     data = json.loads(out.read_text(encoding="utf-8"))
     verdicts = {s["site_code"]: (s["verdict"], s["vetoes"]) for s in data["sites"]}
     assert verdicts[down.site_code] == ("不合格", ["站点无法访问"])
     assert data["as_of"] == farm_server.as_of.isoformat() and data["profile"] == "national-2019"
+    truth = next(s for s in farm_server.truth()["sites"] if s["site_code"] == live.site_code)
+    found = next(s for s in data["sites"] if s["site_code"] == live.site_code)["findings"]
+    assert [(f["evidence"]["variant"], f["severity"]) for f in found if f["check"] == "transport.tls"] == [
+        (d["variant"], d["severity"]) for d in truth["defects"] if d["check"] == "transport.tls"
+    ]

@@ -244,6 +244,16 @@ MaxPagesOption = Annotated[
 IgnoreRobotsOption = Annotated[
     bool, typer.Option("--ignore-robots", help="不遵守 robots.txt（仅限本辖区网站；运行记录会注明）。")
 ]
+CaFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-file",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="除系统证书库外，另信任此 PEM 文件中的根证书（本辖区自建CA、测试用网站集群的 ca.pem）。",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -253,6 +263,7 @@ class CrawlChoices:
     max_pages: int = 200
     ignore_robots: bool = False
     allow_private: bool = False
+    ca_file: Path | None = None
 
 
 def _inspect_options(when: date, profile: str, period: str | None, crawl: CrawlChoices) -> InspectOptions:
@@ -268,6 +279,7 @@ def _inspect_options(when: date, profile: str, period: str | None, crawl: CrawlC
             obey_robots=not crawl.ignore_robots,
             allow_private_networks=crawl.allow_private,
         ),
+        ca_file=str(crawl.ca_file) if crawl.ca_file else None,
     )
 
 
@@ -323,7 +335,7 @@ def _period_of(value: str | None, when: date, option: str = "--period") -> Perio
 
 @app.command()
 def inspect(
-    as_of: Annotated[str, typer.Option("--as-of", help="监测时间点，格式 YYYY-MM-DD。")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="监测时间点，格式 YYYY-MM-DD。")] = None,
     sites_file: Annotated[
         Path | None, typer.Option("--sites", help="先导入（或更新）此名录文件中的网站，再检查它们。")
     ] = None,
@@ -338,13 +350,24 @@ def inspect(
     allow_private: AllowPrivateOption = False,
     max_pages: MaxPagesOption = 200,
     ignore_robots: IgnoreRobotsOption = False,
+    ca_file: CaFileOption = None,
+    resume: Annotated[
+        int | None,
+        typer.Option("--resume", help="续查中断的检查（编号）：只检查尚无结果的网站，计入同一检查。"),
+    ] = None,
 ) -> None:
     """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。"""
     from govinspect.runs.inspect import inspect_sites
 
+    if resume is not None:
+        return _resume_run(resume, json_out, max_pages, ignore_robots, allow_private, ca_file)
+    if as_of is None:
+        raise fail("请用 --as-of 指定监测时间点", code=2)
     when = _parse_date(as_of, "--as-of")
     checked_period = _period_of(period, when)
-    crawl = CrawlChoices(max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private)
+    crawl = CrawlChoices(
+        max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private, ca_file=ca_file
+    )
     db = store()
     codes: list[str] = list(site or [])
     if sites_file is not None:
@@ -371,6 +394,43 @@ def inspect(
         len(codes), crawl, lambda progress: inspect_sites(db, settings(), codes, options, progress=progress)
     )
     _finish_run(result, when, json_out, checked_period.text)
+
+
+def _resume_run(
+    run_id: int,
+    json_out: Path | None,
+    max_pages: int,
+    ignore_robots: bool,
+    allow_private: bool,
+    ca_file: Path | None,
+) -> None:
+    """``inspect --resume``: the run's date and period, the options given now."""
+    from govinspect.runs.resume import ResumeError, resume_run, run_state
+    from govinspect.store.results import Run
+
+    db = store()
+    try:
+        state = run_state(db, run_id)
+    except ResumeError as exc:
+        raise fail(str(exc)) from exc
+    crawl = CrawlChoices(
+        max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private, ca_file=ca_file
+    )
+    _refuse_private(db, list(state.remaining), crawl)
+    with db.session() as session:
+        run = session.get(Run, run_id)
+        when, period = run.as_of, run.period  # type: ignore[union-attr]
+    options = _inspect_options(when, "national-2019", period, crawl)
+    console.print(f"续查检查 {run_id}：已完成 {len(state.done)} 家，尚余 {len(state.remaining)} 家")
+    try:
+        result = _with_progress(
+            max(len(state.remaining), 1),
+            crawl,
+            lambda progress: resume_run(db, settings(), run_id, options, progress=progress),
+        )
+    except ResumeError as exc:
+        raise fail(str(exc)) from exc
+    _finish_run(result, when, json_out, period)
 
 
 def _finish_run(
@@ -700,13 +760,16 @@ def run_start(
     takeover: Annotated[
         bool, typer.Option("--takeover", help="接续另一进程或另一台机器未完成的任务（确认其已中止时使用）。")
     ] = False,
+    ca_file: CaFileOption = None,
 ) -> None:
     """按计划检查：只检查计划中的网站，结果记入计划的检查期；中断后再次执行会接着检查未完成的网站。"""
     from govinspect.runs.importer import run_document
     from govinspect.runs.plan import prepare_start, start_plan
 
     when = _parse_date(as_of, "--as-of") if as_of else None
-    crawl = CrawlChoices(max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private)
+    crawl = CrawlChoices(
+        max_pages=max_pages, ignore_robots=ignore_robots, allow_private=allow_private, ca_file=ca_file
+    )
     db = store()
     start = _plan_or_fail(
         lambda: prepare_start(db, plan_id, as_of=when, profile=profile, again=again, takeover=takeover)

@@ -58,7 +58,7 @@ def run_demo(
     for table in summary():
         console.print(table)
 
-    options = InspectOptions(as_of=farm.as_of, crawl=DEMO_CRAWL, links=DEMO_LINKS)
+    options = InspectOptions(as_of=farm.as_of, crawl=DEMO_CRAWL, links=DEMO_LINKS, ca_file=str(farm.ca_file))
     with serving(farm.root), progress_bar() as bar:
         task = bar.add_task("检查网站（抓取、核验链接、检查、评分）", total=len(codes))
 

@@ -1,8 +1,9 @@
 """Comparing inspection results (the ``inspect --json`` contract) with a farm's ground truth.
 
 Findings and defects are matched per site and check by a key: the broken target for ``links.broken``, nothing
-for the checks a site has once (footer items, metadata, availability, homepage freshness, missing channels),
-and the page URL otherwise. Notices are left out on both sides: they are for a person to confirm, not claims.
+for the checks a site has once (footer items, metadata, availability, homepage freshness, missing channels,
+the certificate, IPv6), and the page URL otherwise. Notices are left out on both sides: they are for a person
+to confirm, not claims.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _ONCE_PER_SITE = (
     "search.",  # at most one search finding a site; the truth URL depends on the title tried
     "service.missing",
     "interaction.no_channel",
+    "transport.tls",  # the certificate and IPv6: once per site, on the homepage as fetched
+    "transport.ipv6",
 )
 
 

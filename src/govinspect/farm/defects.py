@@ -55,8 +55,16 @@ SEVERITY = {
     "freshness.column_blank": "deduction",
     "meta.missing": "deduction",
     "transport.mixed_content": "notice",
+    "transport.tls": "deduction",
     "availability.down_at_check": "veto",
     "availability.unreachable": "veto",
+}
+
+TLS_NOTES = {
+    "expired": "certificate ended 2021-01-01",
+    "self_signed": "certificate issued by itself",
+    "wrong_host": "farm CA certificate of another farm address",
+    "expiring": "valid certificate made when the server starts, ending 10 days later",
 }
 
 VETO_INDICATOR = {
@@ -300,7 +308,9 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
             record(site, check, "home", {"target": target, "text": text, "hiding": hide})
         elif check == "security.malicious_script":
             src = f"//{external.removeprefix('http://')}/x/{rng.randint(1000, 9999)}.js"
-            if rng.random() < 0.5:
+            # https sites: the script only, since the external origin is http only (an https page's frame
+            # would name it as http:// mixed content or as https:// that does not answer)
+            if rng.random() < 0.5 and plan.tls is None:
                 frame = src.replace(".js", ".html")
                 site.home_extra += f'<iframe src="{frame}" width="0" height="0" frameborder="0" style="display:none"></iframe>\n'
                 record(site, check, "home", {"src": frame, "kind": "hidden_iframe"})
@@ -349,9 +359,14 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
         elif check == "transport.mixed_content":
             res = f"{external}/static/banner_{rng.randint(1, 99)}.jpg"
             site.home_extra += f'<div class="banner"><img src="{res}" alt="宣传图"></div>\n'
-            record(
-                site, check, "home", {"resource": res, "note": "站点以http提供；改为https后此资源为混合内容"}
-            )
+            if plan.tls is None:
+                note, severity = "站点以http提供；改为https后此资源为混合内容", None
+            else:  # an https page loading an http image: mixed content now
+                note, severity = "HTTPS页面加载HTTP资源", "deduction"
+            record(site, check, "home", {"resource": res, "note": note}, severity=severity)
+        elif check == "transport.tls":  # the certificate is farm/tls.py's; once per site, on the homepage
+            severity = "notice" if variant == "expiring" else None
+            record(site, check, "home", {"note": TLS_NOTES[variant]}, variant=variant, severity=severity)
         else:
             raise ValueError(f"unknown defect kind {kind}")
     _settle(site, as_of)

@@ -475,6 +475,7 @@ class BrowserSession:
             viewport={"width": self.options.viewport[0], "height": self.options.viewport[1]},
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
+            ignore_https_errors=True,  # pages are shown as past the warning; transport.tls judges the certificate
         )
         try:
             drop = {"media"} if isinstance(result, Shot) else {"media", "image", "font"}

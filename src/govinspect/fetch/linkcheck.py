@@ -34,6 +34,10 @@ class LinkCheckOptions:
     per_host: int = 2
     user_agent: str = DEFAULT_AGENT
     allow_private_networks: bool = False
+    ca_file: str | None = None  # CAs trusted besides the system store (--ca-file)
+    # netlocs (host:port) whose certificate is not verified: the inspected site's own, which the crawl fetched
+    # without verifying; transport.tls judges that certificate once, a link is not broken for it
+    unverified_hosts: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -70,9 +74,22 @@ def classify(exc: BaseException) -> str:
 
 
 @cache
-def _tls_context() -> ssl.SSLContext:
+def _tls_context(ca_file: str | None = None) -> ssl.SSLContext:
     """One verifying TLS context per process: loading the CA bundle costs more than checking a site's links."""
-    return httpx.create_ssl_context()
+    context = httpx.create_ssl_context()
+    if ca_file:
+        context.load_verify_locations(ca_file)
+    return context
+
+
+def tls_settings(options: LinkCheckOptions, limits: httpx.Limits | None = None) -> dict:  # type: ignore[type-arg]
+    """httpx client arguments: verify against the system store and ``ca_file``, except ``unverified_hosts``."""
+    unverified = ssl._create_unverified_context() if options.unverified_hosts else None
+    mounts = {
+        f"https://{host}": httpx.AsyncHTTPTransport(verify=unverified, limits=limits or httpx.Limits())
+        for host in sorted(options.unverified_hosts)
+    }
+    return {"verify": _tls_context(options.ca_file), "mounts": mounts or None}
 
 
 class _Checker:
@@ -170,7 +187,7 @@ async def check_links_async(
         limits=limits,
         headers=headers,
         follow_redirects=False,
-        verify=_tls_context(),
+        **tls_settings(options, limits),
     ) as client:
 
         async def one(url: str) -> None:

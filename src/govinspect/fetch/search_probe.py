@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 import httpx
 
 from govinspect.fetch.guard import BlockedAddressError, GuardPolicy, check_url
-from govinspect.fetch.linkcheck import DEFAULT_AGENT, LinkCheckOptions, _tls_context, classify
+from govinspect.fetch.linkcheck import DEFAULT_AGENT, LinkCheckOptions, classify, tls_settings
 
 MAX_BODY = 2 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -102,7 +102,7 @@ async def probe_search_async(
     policy = GuardPolicy(options.allow_private_networks)
     headers = {"User-Agent": options.user_agent or DEFAULT_AGENT, "Accept": "text/html,*/*;q=0.8"}
     async with httpx.AsyncClient(
-        timeout=options.timeout, headers=headers, follow_redirects=False, verify=_tls_context()
+        timeout=options.timeout, headers=headers, follow_redirects=False, **tls_settings(options)
     ) as client:
         for request in requests:
             response = await _fetch(client, request, options, policy)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from govinspect.checks.finding import Finding
 from govinspect.config import Settings
@@ -57,6 +58,8 @@ class InspectOptions:
     # Wording, typos, personal data, hidden links on every page (runs/content_step.py).
     text_checks: bool = True
     workers: int | None = None  # processes judging sites after the crawl (None: one per core, at most 3)
+    # CAs trusted besides the system store by the TLS probe, the link checks and the search probe (--ca-file)
+    ca_file: str | None = None
 
 
 @dataclass
@@ -90,8 +93,24 @@ def expected_of(site: Site) -> Expected:
 
 def save_result(
     store: Store, run_id: int, site_id: int, model: SiteModel, findings: Sequence[Finding], score: SiteScore
-) -> None:
+) -> bool:
+    """Store one site's result in the run, once: a site the run already has (a resumed run, a task a dead worker
+    left to another) is kept as first stored; returns whether this call stored it (runs/resume.py)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        return _save_result(store, run_id, site_id, model, findings, score)
+    except IntegrityError:  # another worker stored it between the check and the insert (uq run_id, site_id)
+        return False
+
+
+def _save_result(
+    store: Store, run_id: int, site_id: int, model: SiteModel, findings: Sequence[Finding], score: SiteScore
+) -> bool:
     with store.session() as session:
+        stored = select(SiteResult.id).where(SiteResult.run_id == run_id, SiteResult.site_id == site_id)
+        if session.scalar(stored) is not None:
+            return False
         result = SiteResult(
             run_id=run_id,
             site_id=site_id,
@@ -125,6 +144,7 @@ def save_result(
                 )
             )
         session.add(result)
+    return True
 
 
 def inspect_sites(
@@ -153,6 +173,8 @@ def inspect_sites(
                     "crawl": options.crawl.record(),
                     "max_external_links": options.max_external_links,
                     "sites": len(sites),
+                    "site_codes": [s.site_code for s in sites],  # what a resume (runs/resume.py) completes
+                    **({"ca_file": options.ca_file} if options.ca_file else {}),
                 },
             )
             session.add(run)
@@ -248,9 +270,20 @@ def inspect_sites(
                 **shots.record(),
             },
         }
-        run.status = "finished"
-        run.finished_at = utcnow()
+        if _complete(session, run):
+            run.status = "finished"
+            run.finished_at = utcnow()
     return InspectionResult(run_id, report.crawl_id, outcomes, profile, notes)
+
+
+def _complete(session: Session, run: Run) -> bool:
+    """Whether every site the run was started with has a result: one site's task of a queued run (tasks.py)
+    leaves the run running until the last; a run that names no sites (a plan's) is complete when it ends."""
+    codes = (run.options or {}).get("site_codes")
+    if not codes:
+        return True
+    stored = select(func.count()).select_from(SiteResult).where(SiteResult.run_id == run.id)
+    return (session.scalar(stored) or 0) >= len(codes)
 
 
 def _render_site(
