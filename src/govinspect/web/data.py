@@ -147,18 +147,22 @@ def verdict_class(verdict: str | None) -> str:
 # -- sites ----------------------------------------------------------------------------------------------------
 
 
+class QueryArgs:
+    """A list page's filters, back into its query string: empty values and the first page left out."""
+
+    def query_args(self, **changes: Any) -> dict[str, Any]:
+        values = {**self.__dict__, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+
 @dataclass(frozen=True)
-class SiteFilter:
+class SiteFilter(QueryArgs):
     q: str = ""
     region: str = ""
     category: str = ""
     verdict: str = ""
     unit: int | None = None
     page: int = 1
-
-    def query_args(self, **changes: Any) -> dict[str, Any]:
-        values = {**self.__dict__, **changes}
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from govinspect.checks.names import SEVERITY_NAMES, check_name
 from govinspect.newmedia.tables import AccountFindingRow, AccountResult, NewMediaRun, PostRow
 from govinspect.store.models import Account, Unit
 from govinspect.web.auth import Principal
-from govinspect.web.data import PAGE_SIZE, NotFound
+from govinspect.web.data import PAGE_SIZE, NotFound, QueryArgs
 
 VERDICTS = ("合格", "不合格", "未判定")
 RECENT_POSTS = 20
@@ -40,17 +40,13 @@ def _latest():  # type: ignore[no-untyped-def]
 
 
 @dataclass(frozen=True)
-class AccountFilter:
+class AccountFilter(QueryArgs):
     q: str = ""
     platform: str = ""
     region: str = ""
     verdict: str = ""
     unit: int | None = None
     page: int = 1
-
-    def query_args(self, **changes: Any) -> dict[str, Any]:
-        values = {**self.__dict__, **changes}
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
 @dataclass(frozen=True)
