@@ -19,7 +19,9 @@ the machine's noise falls on every side:
   lower bound, a crawler doing nothing but download.
 
 Each is timed from its process start to its end (the inspect clock starts before the registry sites are
-loaded and stops when the run is stored). Sites with a behaviour (down, slow, firewall, flaky) are left out
+loaded and stops when the run is stored). Each also reports the CPU seconds of its process tree (its own and its
+reaped children's: the crawl worker, the judge pool, Chromium), which the other helpers' load on a shared machine
+disturbs far less than the wall clock; the CPU ratio is printed beside the time ratio. Sites with a behaviour (down, slow, firewall, flaky) are left out
 unless ``--behaviours``: the slow site's tail would measure the farm's delay, not the crawler.
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -49,6 +52,12 @@ def crawl_options(args: argparse.Namespace) -> CrawlOptions:
         concurrency=64,
         homepage_retry_spacing_s=1.0,
     )
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and its children waited for, since the process started."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  # runs in a child process
@@ -88,7 +97,7 @@ def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  
     process = CrawlerProcess(settings=settings)
     process.crawl(Plain)
     process.start()
-    out.put({"pages": Plain.pages, "inner_s": time.perf_counter() - t0})
+    out.put({"pages": Plain.pages, "inner_s": time.perf_counter() - t0, "cpu_s": _cpu_s()})
 
 
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
@@ -97,6 +106,7 @@ def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, 
     from govinspect.store.models import Snapshot
 
     timed = timed_inspection(farm_dir, codes, options, home)
+    cpu = _cpu_s()  # the registry import (setup) included: a small part
     result, store = timed.result, timed.store
     with store.session() as session:
         answered = (
@@ -114,6 +124,7 @@ def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, 
             "setup_s": timed.setup_s,  # registry import: setup, taken out of the inspect time
             "inspect_s": timed.inspect_s,
             "crawl_stage_s": timed.crawl_stage_s,
+            "cpu_s": cpu,
             "findings": sum(len(o.findings) for o in result.outcomes),
             "broken": sum(1 for o in result.outcomes for f in o.findings if f.check == "links.broken"),
         }
@@ -155,7 +166,7 @@ def main() -> None:
         sites = [s for s in farm.sites if args.behaviours or not s.behaviour]
         codes = [s.site_code for s in sites]
         starts = [s.url for s in sites]
-        runs: dict[str, list[tuple[int, float]]] = {"inspect": [], "crawl": [], "list": []}
+        runs: dict[str, list[tuple[int, float, float]]] = {"inspect": [], "crawl": [], "list": []}
         urls: list[str] = []
         extra: list[dict] = []
         with serving(farm.root, mode="process", ready_timeout=120):
@@ -175,8 +186,8 @@ def main() -> None:
                         extra.append(info)
                         stage = info["crawl_stage_s"]
                         print(
-                            f"round {round_no + 1} inspect: {info['pages']} pages in {seconds:.1f} s "
-                            f"(crawl stage ≈ {stage:.1f} s; {info['findings']} findings, "
+                            f"round {round_no + 1} inspect: {info['pages']} pages in {seconds:.1f} s, "
+                            f"CPU {info['cpu_s']:.1f} s (crawl stage ≈ {stage:.1f} s; {info['findings']} findings, "
                             f"{info['broken']} links.broken)",
                             flush=True,
                         )
@@ -185,14 +196,15 @@ def main() -> None:
                             continue  # needs the URLs of an inspect run
                         info, seconds = _run(_baseline, (what, urls if what == "list" else starts, options))
                         print(
-                            f"round {round_no + 1} {what}: {info['pages']} pages in {seconds:.1f} s",
+                            f"round {round_no + 1} {what}: {info['pages']} pages in {seconds:.1f} s, "
+                            f"CPU {info['cpu_s']:.1f} s",
                             flush=True,
                         )
-                    runs[what].append((info["pages"], seconds))
+                    runs[what].append((info["pages"], seconds, info["cpu_s"]))
 
-        def rate(what: str) -> float | None:
+        def rate(what: str, cpu: bool = False) -> float | None:
             done = runs[what]
-            return statistics.median(p / s for p, s in done) if done else None
+            return statistics.median(p / (c if cpu else s) for p, s, c in done) if done else None
 
         ours = rate("inspect")
         print()
@@ -208,12 +220,13 @@ def main() -> None:
             r = rate(what)
             if r is None:
                 continue
-            each = ", ".join(f"{p} p / {s:.1f} s" for p, s in runs[what])
-            print(f"{label:62} median {r:6.0f} pages/s  [{each}]")
+            each = ", ".join(f"{p} p / {s:.1f} s (CPU {c:.1f} s)" for p, s, c in runs[what])
+            print(f"{label:62} median {r:6.0f} pages/s, {rate(what, cpu=True):6.0f} pages/CPU-s  [{each}]")
         for what, name in (("crawl", "same crawl without extraction"), ("list", "URL-list lower bound")):
             base = rate(what)
             if ours and base:
-                print(f"ratio inspect / plain Scrapy ({name}): {ours / base:.2f}")
+                cpu_ratio = (rate("inspect", cpu=True) or 0) / (rate(what, cpu=True) or 1)
+                print(f"ratio inspect / plain Scrapy ({name}): {ours / base:.2f} (CPU: {cpu_ratio:.2f})")
         sys.stdout.flush()
 
 
