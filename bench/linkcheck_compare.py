@@ -44,6 +44,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 from w3lib.url import canonicalize_url
 
 from govinspect.farm import build_farm, load_farm, serving
@@ -61,10 +62,18 @@ ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg"
 
 
 def _cpu_s() -> float:
-    """CPU seconds of this process and its children waited for: on a machine shared with other work, a figure
-    the others' load disturbs far less than the wall clock."""
+    """CPU seconds of this process tree since it started: this process, its children already waited for, and
+    its live descendants with theirs (the judge pool's fork server holds its workers' times until it exits). On
+    a machine shared with other work, a figure the others' load disturbs far less than the wall clock."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in psutil.Process().children(recursive=True):
+        try:
+            c = child.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        total += c.user + c.system + c.children_user + c.children_system
+    return total
 
 
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
