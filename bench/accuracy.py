@@ -11,9 +11,9 @@ whether the target is met (precision >= 0.98 and recall >= 0.95, for the checks 
 deeper-checks issue), and verdict agreement (target 100%). Checks without a case in the farm's truth say so.
 ``transport.ipv6`` has none: farm sites are IPv4 literals (tests/test_transport.py tests it on ::1).
 
-``links.blocked`` is a notice, which ``farm.compare`` leaves out; it is scored here by itself: the farm's
-truth has no blocked link (its firewall refuses only agents without "Mozilla/"), so every ``links.blocked``
-notice counts as a false positive, and recall has no cases.
+``links.blocked`` is a notice, which ``farm.compare`` leaves out; it is scored here by itself, by target:
+the farm's truth lists the links to pages that refuse every visitor (403/429 on the external origin); its
+firewall refuses only agents without "Mozilla/", so a notice there is a false positive.
 
 Memory: a thread samples every 0.2 s the RSS and the PSS of this process plus all its descendants (the Scrapy
 crawl runs in a child process; Chromium, when installed, renders pages and takes screenshots in several),
@@ -48,7 +48,7 @@ from sqlalchemy import func, select
 from govinspect.checks.registry import WEBSITE_CHECK_IDS
 from govinspect.config import load_settings
 from govinspect.farm import build_farm, serving
-from govinspect.farm.compare import CheckScore, compare
+from govinspect.farm.compare import CheckScore, compare, normalise_url
 from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import CrawlOptions
 from govinspect.fetch.linkcheck import LinkCheckOptions
@@ -153,21 +153,24 @@ def _fmt(value: float | None) -> str:
 
 
 def _blocked_score(results: dict[str, Any], truth: dict[str, Any]) -> CheckScore:
+    """``links.blocked`` notices matched by their target with the farm's refused-link defects; the firewall
+    site's own refusals (agents without "Mozilla/") are not links and count as false positives."""
     score = CheckScore("links.blocked")
     expected = {
-        s["site_code"]
+        (s["site_code"], normalise_url(d["evidence"]["target"]))
         for s in truth["sites"]
         for d in s["defects"]
-        if d["check"] == "links.blocked"  # none in today's farm; counted should the farm gain some
+        if d["check"] == "links.blocked"
     }
-    for site in results["sites"]:
-        for f in site["findings"]:
-            if f["check"] != "links.blocked":
-                continue
-            if site["site_code"] in expected:
-                score.true_positives += 1
-            else:
-                score.false_positives += 1
+    found = {
+        (site["site_code"], normalise_url((f.get("evidence") or {}).get("target") or f.get("url", "")))
+        for site in results["sites"]
+        for f in site["findings"]
+        if f["check"] == "links.blocked"
+    }
+    score.true_positives = len(expected & found)
+    score.false_positives = len(found - expected)
+    score.false_negatives = len(expected - found)
     return score
 
 

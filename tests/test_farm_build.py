@@ -27,6 +27,7 @@ INDICATOR_CHECK_IDS = {
     "footer.sponsor", "footer.jiucuo", "footer.ads", "meta.missing", "transport.tls", "transport.ipv6",
     "transport.mixed_content", "newmedia.serious_error", "newmedia.stale", "newmedia.no_interaction",
     "newmedia.unregistered", "newmedia.status_mismatch", "newmedia.ads", "newmedia.duplicate", "newmedia.dormant",
+    "links.blocked",  # the engine issue's notice for refused links ("blocked ≠ broken", INDICATORS.md §2)
 }  # fmt: skip
 VETO_NAMES = {
     "安全、泄密事故等严重问题",
@@ -77,8 +78,9 @@ def test_truth_uses_only_indicator_check_ids_and_covers_every_page_level_one(far
         for d in s["defects"]:
             assert d["severity"] in ("veto", "deduction", "notice")
             assert d["url"].startswith(f"{urlsplit(s['url']).scheme}://{urlsplit(s['url']).netloc}/")
-            if d["check"] == "links.broken":
+            if d["check"] in ("links.broken", "links.blocked"):
                 assert d["evidence"]["target"].startswith(("http://", "https://"))
+            assert d["check"] != "links.blocked" or d["severity"] == "notice"
 
 
 def test_truth_verdicts_follow_vetoes(farm: Farm) -> None:

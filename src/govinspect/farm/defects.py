@@ -26,6 +26,7 @@ from govinspect.farm.render import META_NAMES
 SEVERITY = {
     "freshness.homepage_stale": "veto",
     "links.broken": "deduction",
+    "links.blocked": "notice",
     "footer.site_code": "deduction",
     "footer.icp": "deduction",
     "footer.psb": "deduction",
@@ -104,6 +105,25 @@ def record(
 
 def _articles(site: Site, slugs=("xwzx/zwyw", "xwzx/gzdt", "xwzx/jcdt", "zwgk/tzgg")) -> list[Item]:
     return [it for slug in slugs if (c := site.column(slug)) for it in c.items if it.body]
+
+
+def _blocked_links(site: Site, external: str, used: set[int]) -> None:
+    """One or two links to pages the external origin refuses to everyone (``/403/…``, ``/429/…``). A random of
+    the site's own: drawing from the shared one would change every defect drawn after it."""
+    rng = random.Random(f"{site.plan.site_code}:blocked")
+    for n in range(rng.randint(1, 2)):
+        status = rng.choice((403, 429))
+        target = f"{external}/{status}/www.{rng.randint(1000, 9999)}.gov.cn/zwgk/{rng.randint(1, 999)}.html"
+        pool = [it for it in _articles(site) if it.aid not in used and it.shown_day is None]
+        if n == 0 or not pool:
+            site.home_links.append(("相关单位信息公开", target))
+            where: object = "home"
+        else:
+            art = rng.choice(pool)
+            used.add(art.aid)
+            site.article_links.setdefault(art.aid, []).append(("相关单位办事指南", target))
+            where = art
+        record(site, "links.blocked", where, {"target": target, "status": status})
 
 
 def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_: object) -> None:
@@ -193,6 +213,8 @@ def inject(site: Site, rng: random.Random, as_of: date, external: str, ids, **_:
                     art = pick_article()
                     site.article_links.setdefault(art.aid, []).append(("上级文件原文", target))
                     record(site, check, art, {"target": target, "kind": "external"}, variant=variant)
+        elif check == "links.blocked":
+            _blocked_links(site, external, used)
         elif check.startswith("footer."):
             field = check.removeprefix("footer.")
             _footer(site, rng, field, external)

@@ -121,6 +121,7 @@ BEHAVIOURS = ("down", "firewall", "slow", "flaky")
 # certificate problem (``transport.tls:<variant>``; see farm/tls.py). Drawn from their own random stream after
 # the other kinds, so adding them left every other draw of a plan as it was.
 HTTPS_SHARE = 0.4
+BLOCKED_RATE = 0.05  # sites linking to a page that answers 403/429 to everyone (links.blocked)
 TLS_RATES: dict[str, float] = {
     "transport.tls:expired": 0.15,
     "transport.tls:self_signed": 0.10,
@@ -430,6 +431,7 @@ def plan_sites(n: int, seed: int, port: int, defect_rate: float = 1.0) -> tuple[
         assert check_icp(s.icp) is None and check_psb(s.psb) is None, (s.icp, s.psb)
     _assign_defects(random.Random(f"{seed}:defects"), sites, defect_rate)
     _assign_tls(random.Random(f"{seed}:tls"), sites, defect_rate)
+    _assign_blocked(random.Random(f"{seed}:blocked"), sites, defect_rate)
     province = {"code": prov.code, "name": prov.name, "abbreviation": abbr, "short": prov_short}
     return province, sites
 
@@ -497,6 +499,20 @@ def _assign_defects(rng: random.Random, sites: list[SitePlan], multiplier: float
     order_index = {k: i for i, k in enumerate(DEFECT_RATES)}
     for s in eligible:
         s.defects.sort(key=order_index.__getitem__)
+
+
+def _assign_blocked(rng: random.Random, sites: list[SitePlan], multiplier: float) -> None:
+    """Which sites link to a page that refuses every visitor (403 or 429): a ``links.blocked`` notice, never a
+    broken link. Drawn after everything else from a random of its own, so adding it left the rest of every farm
+    as it was; farms of 4 or more ordinary sites get at least one."""
+    eligible = [s for s in sites if s.behaviour is None]
+    if multiplier <= 0 or not eligible:
+        return
+    chosen = [s for s in eligible if rng.random() < min(1.0, BLOCKED_RATE * multiplier)]
+    if not chosen and len(eligible) >= 4:
+        chosen = [rng.choice(eligible[1:])]
+    for s in chosen:
+        s.defects.append("links.blocked")
 
 
 def _assign_tls(rng: random.Random, sites: list[SitePlan], multiplier: float) -> None:

@@ -210,6 +210,11 @@ class FarmApp:
         if path in self.external_404:
             await self._not_found(send, head)
             return
+        if path.startswith(("/403/", "/429/")):  # links.blocked defects: refused to every visitor
+            status = int(path[1:4])
+            body = "<html><head><meta charset='utf-8'><title>访问受限</title></head><body><p>访问受限</p></body></html>"
+            await _respond(send, status, "text/html; charset=utf-8", body.encode(), head)
+            return
         if path.startswith("/bc/"):
             body = "<html><head><meta charset='utf-8'><title>娱乐城</title></head><body><h1>在线娱乐 注册即送</h1></body></html>"
         elif path.startswith("/x/"):
