@@ -221,19 +221,20 @@ def csrf(c: TestClient) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', c.get("/account").text)[1]  # type: ignore[index]
 
 
-@pytest.fixture(scope="module")
-def admin(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "admin")
+def account_fixture(username: str):  # type: ignore[no-untyped-def]
+    """A module fixture named ``username``: a client signed in as that user to the module's ``app`` (each web
+    test module has its own app fixture; ``inspector = account_fixture("inspector")`` there)."""
+
+    @pytest.fixture(scope="module", name=username)
+    def signed(app) -> TestClient:  # type: ignore[no-untyped-def]
+        return signed_in(app, username)
+
+    return signed
 
 
-@pytest.fixture(scope="module")
-def inspector(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "inspector")
-
-
-@pytest.fixture(scope="module")
-def unit1(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "unit1")
+admin = account_fixture("admin")
+inspector = account_fixture("inspector")
+unit1 = account_fixture("unit1")
 
 
 def finding_ids(web: WebData, site_code: str, run_id: int | None = None) -> list[int]:
@@ -248,11 +249,12 @@ def finding_ids(web: WebData, site_code: str, run_id: int | None = None) -> list
 
 def routes() -> list[APIRoute]:
     """Every page and API route (FastAPI wraps included routers, so ask the routers)."""
-    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages
+    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages, run_pages
 
     signed_in_only = (
         api.router,
         pages.router,
+        run_pages.router,
         rectify_pages.router,
         inbox_pages.router,
         report_pages.router,
@@ -266,6 +268,7 @@ def _fill(path: str, web: WebData) -> str:
         "site_code": web.mine,
         "finding_id": str(finding_ids(web, web.mine)[0]),
         "run_id": str(web.run_id),
+        "plan_id": "1",
         "user_id": "1",
         "token_id": "1",
         "what": "circular",

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,12 +43,15 @@ def web(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory) -> WebData:
     return web_data(farm_server, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def base_url(web: WebData) -> Iterator[str]:
+# -- setup the browser test modules share (tests/test_web_rectify_browser.py, tests/test_web_runs_browser.py) ---
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(web.settings, store=web.store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -55,16 +59,20 @@ def base_url(web: WebData) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("web-screenshots")
+def screenshot_folder(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, name: str, label: str
+) -> Iterator[Path]:
+    """A folder for a module's screenshots (test artifacts), printed with its count when the module ends."""
+    folder = tmp_path_factory.mktemp(name)
     yield folder
-    line = f"\n网页端截图（测试产物）：{folder}（{len(list(folder.glob('*.png')))} 张）"
+    line = f"\n{label}（测试产物）：{folder}（{len(list(folder.glob('*.png')))} 张）"
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if capture is not None:
         with capture.global_and_fixture_disabled():
@@ -73,15 +81,33 @@ def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
         print(line)
 
 
-@pytest.fixture(scope="module")
-def browser(web: WebData) -> Iterator[object]:
-    """Started after the inspection: Playwright's sync API keeps an event loop running in this thread."""
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium through Playwright. Start it after the data it shows is built: Playwright's sync API
+    keeps an event loop running in this thread."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(web: WebData) -> Iterator[str]:
+    with serving(create_app(web.settings, store=web.store)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
+    yield from screenshot_folder(tmp_path_factory, request, "web-screenshots", "网页端截图")
+
+
+@pytest.fixture(scope="module")
+def browser(web: WebData) -> Iterator[object]:
+    with chromium() as launched:
+        yield launched
 
 
 class Watch:
@@ -110,11 +136,11 @@ def new_page(browser):  # type: ignore[no-untyped-def]
     return page, Watch(page)
 
 
-def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/")
     assert "/login" in page.url
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(base_url + "/")
 

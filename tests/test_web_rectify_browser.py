@@ -8,14 +8,10 @@ new pages are saved as test artifacts (their folder is printed at the end of the
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -25,7 +21,7 @@ from govinspect.rectify import inbox
 from govinspect.store.rectify import CLOSED, REOPENED, ErrorReport, InboxChallenge
 from govinspect.web.app import create_app
 from tests.test_rectify import FAST_RECHECK, FIX_CODE, PASSWORD, Fixable, RectifyData, rectify_data
-from tests.test_web_browser import PROBE, Watch
+from tests.test_web_browser import PROBE, chromium, new_page, screenshot_folder, serving, sign_in
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None, reason="未安装 Chromium（/usr/bin/chromium），跳过网页端浏览器测试"
@@ -40,58 +36,21 @@ def rd(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory) -> RectifyDa
 
 @pytest.fixture(scope="module")
 def base_url(rd: RectifyData) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     app = create_app(rd.settings, store=rd.store, today=lambda: rd.today, recheck_settings=FAST_RECHECK)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    app.state.web.runner.wait(timeout=180)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
+        app.state.web.runner.wait(timeout=180)
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("rectify-screenshots")
-    yield folder
-    line = f"\n整改与找错截图（测试产物）：{folder}（{len(list(folder.glob('*.png')))} 张）"
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if capture is not None:
-        with capture.global_and_fixture_disabled():
-            print(line)
-    else:
-        print(line)
+    yield from screenshot_folder(tmp_path_factory, request, "rectify-screenshots", "整改与找错截图")
 
 
 @pytest.fixture(scope="module")
 def browser(rd: RectifyData) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    return page, Watch(page)
-
-
-def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base_url + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base_url + "/")
+    with chromium() as launched:
+        yield launched
 
 
 def answer_ticket(page, note: str, attachment: Path | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +64,7 @@ def test_a_unit_answers_and_watches_the_recheck_close_the_ticket(
 ) -> None:  # type: ignore[no-untyped-def]
     ticket = rd.article_ticket("a6")
     page, watch = new_page(browser)
-    sign_in(page, base_url, "unitfix")
+    sign_in(page, base_url, "unitfix", PASSWORD)
     page.get_by_role("link", name="整改", exact=True).click()
     page.wait_for_selector("#tickets")
     assert page.locator(f'tr[data-ticket="{ticket.id}"]').count() == 1
@@ -140,7 +99,7 @@ def test_a_farm_page_still_wrong_is_reopened_with_new_evidence(
     stale = [t for t in rd.tickets(rd.farm_code, check="freshness.homepage_stale")]
     ticket = stale[0] if stale else rd.tickets(rd.farm_code)[0]
     page, watch = new_page(browser)
-    sign_in(page, base_url, "unitfarm")
+    sign_in(page, base_url, "unitfarm", PASSWORD)
     page.goto(f"{base_url}/rectify/{ticket.id}")
     answer_ticket(page, "首页已更新。")
     page.get_by_role("button", name="报送整改完成，申请复核").click()
@@ -183,7 +142,7 @@ def test_the_public_reports_an_error_and_an_inspector_assigns_it(
     page.context.close()
 
     page, watch2 = new_page(browser)
-    sign_in(page, base_url, "inspector")
+    sign_in(page, base_url, "inspector", PASSWORD)
     page.get_by_role("link", name="找错").click()
     page.wait_for_selector("#reports")
     row = page.locator("#reports tr", has_text=reference)

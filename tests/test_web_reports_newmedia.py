@@ -23,7 +23,15 @@ from govinspect.store.models import Account, Site
 from govinspect.web.app import create_app
 from govinspect.web.report_pages import generated
 from govinspect.workdays.schedule import Calendar
-from tests.test_web_app import PAYLOAD_CODE, RAW_PAYLOADS, WebData, client, csrf, signed_in, web_data
+from tests.test_web_app import (
+    PAYLOAD_CODE,
+    RAW_PAYLOADS,
+    WebData,
+    account_fixture,
+    client,
+    csrf,
+    web_data,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +44,9 @@ def app(web: WebData):  # type: ignore[no-untyped-def]
     return create_app(web.settings, store=web.store)
 
 
-@pytest.fixture(scope="module")
-def admin(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "admin")
-
-
-@pytest.fixture(scope="module")
-def inspector(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "inspector")
-
-
-@pytest.fixture(scope="module")
-def unit1(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return signed_in(app, "unit1")
+admin = account_fixture("admin")
+inspector = account_fixture("inspector")
+unit1 = account_fixture("unit1")
 
 
 def _made(r) -> str:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from govinspect.web import auth, data
 from govinspect.web.app import context
@@ -40,7 +40,14 @@ Api_ = Annotated[auth.Principal, Depends(api_user)]
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 
-class SiteOut(BaseModel):
+class Out(BaseModel):
+    """An answer read straight from the data layer's views (web/data.py): by attribute, a field whose name there
+    differs naming it as its ``validation_alias``; the API's own names are what is serialised."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+class SiteOut(Out):
     site_code: str = Field(description="网站标识码")
     name: str
     url: str
@@ -53,7 +60,9 @@ class SiteOut(BaseModel):
     vetoes: list[str]
     run_id: int | None
     as_of: date | None
-    findings: dict[str, int] = Field(description="各程度的问题数：veto / deduction / notice")
+    findings: dict[str, int] = Field(
+        validation_alias="counts", description="各程度的问题数：veto / deduction / notice"
+    )
 
 
 class SiteList(BaseModel):
@@ -63,7 +72,7 @@ class SiteList(BaseModel):
     sites: list[SiteOut]
 
 
-class FindingOut(BaseModel):
+class FindingOut(Out):
     id: int
     check: str = Field(description="检查项编号（INDICATORS.md）")
     check_name: str
@@ -71,7 +80,7 @@ class FindingOut(BaseModel):
     raw_severity: str
     url: str
     message: str
-    evidence: dict[str, Any]
+    evidence: dict[str, Any] = Field(validation_alias="evidence_raw")
     snapshot_id: int | None
     site_code: str | None = None
     run_id: int | None = None
@@ -84,7 +93,7 @@ class FindingList(BaseModel):
     findings: list[FindingOut]
 
 
-class DeductionOut(BaseModel):
+class DeductionOut(Out):
     group: str
     item: str
     checks: str
@@ -92,7 +101,7 @@ class DeductionOut(BaseModel):
     points: float
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(Out):
     run_id: int
     kind: str
     period: str | None
@@ -123,7 +132,7 @@ class SiteDetailOut(BaseModel):
     history: list[HistoryOut]
 
 
-class RunOut(BaseModel):
+class RunOut(Out):
     id: int
     kind: str
     period: str | None
@@ -135,62 +144,15 @@ class RunOut(BaseModel):
     sites: int = Field(description="本任务检查的网站数（主办单位用户：本单位的）")
     passed: int
     failed: int
-    pass_rate: str
+    pass_rate: str = Field(validation_alias="rate")
 
 
 class RunDetailOut(RunOut):
     results: list[SiteOut]
 
 
-def _site(row: data.SiteRow) -> SiteOut:
-    return SiteOut(
-        site_code=row.site_code,
-        name=row.name,
-        url=row.url,
-        region=row.region,
-        category=row.category,
-        unit=row.unit,
-        status=row.status,
-        verdict=row.verdict,
-        score=row.score,
-        vetoes=list(row.vetoes),
-        run_id=row.run_id,
-        as_of=row.as_of,
-        findings=dict(row.counts),
-    )
-
-
 def _finding(f: data.FindingView, site_code: str | None = None, run_id: int | None = None) -> FindingOut:
-    return FindingOut(
-        id=f.id,
-        check=f.check,
-        check_name=f.check_name,
-        severity=f.severity,
-        raw_severity=f.raw_severity,
-        url=f.url,
-        message=f.message,
-        evidence=f.evidence_raw,
-        snapshot_id=f.snapshot_id,
-        site_code=site_code,
-        run_id=run_id,
-    )
-
-
-def _run(row: data.RunRow) -> dict[str, Any]:
-    return dict(
-        id=row.id,
-        kind=row.kind,
-        period=row.period,
-        as_of=row.as_of,
-        profile=row.profile,
-        status=row.status,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        sites=row.sites,
-        passed=row.passed,
-        failed=row.failed,
-        pass_rate=row.rate,
-    )
+    return FindingOut.model_validate(f).model_copy(update={"site_code": site_code, "run_id": run_id})
 
 
 @router.get("/sites", response_model=SiteList, summary="网站列表（含最近一次结论）")
@@ -208,7 +170,10 @@ def sites(
     with context(request).read() as session:
         listing = data.list_sites(session, user, filters, size=size)
     return SiteList(
-        total=listing.total, page=listing.page, pages=listing.pages, sites=[_site(r) for r in listing.rows]
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
+        sites=[SiteOut.model_validate(r) for r in listing.rows],
     )
 
 
@@ -233,20 +198,9 @@ def site(request: Request, user: Api_, site_code: str, run: int | None = None) -
         part2=d.part2,
         part3=d.part3,
         vetoes=[v.name for v in d.vetoes],
-        deductions=[DeductionOut(**x.__dict__) for x in d.deductions],
+        deductions=[DeductionOut.model_validate(x) for x in d.deductions],
         findings=[_finding(f, d.site_code, d.run_id) for f in d.findings],
-        history=[
-            HistoryOut(
-                run_id=h.run_id,
-                kind=h.kind,
-                period=h.period,
-                as_of=h.as_of,
-                verdict=h.verdict,
-                score=h.score,
-                vetoes=list(h.vetoes),
-            )
-            for h in d.history
-        ],
+        history=[HistoryOut.model_validate(h) for h in d.history],
     )
 
 
@@ -254,14 +208,54 @@ def site(request: Request, user: Api_, site_code: str, run: int | None = None) -
 def runs(request: Request, user: Api_) -> list[RunOut]:
     with context(request).read() as session:
         rows = data.list_runs(session, user)
-    return [RunOut(**_run(r)) for r in rows]
+    return [RunOut.model_validate(r) for r in rows]
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut, summary="一个检查任务及其各网站结论")
 def run(request: Request, user: Api_, run_id: int) -> RunDetailOut:
     with context(request).read() as session:
         detail = data.run_detail(session, user, run_id)
-    return RunDetailOut(**_run(detail.run), results=[_site(r) for r in detail.results])
+    return RunDetailOut.model_validate(
+        {**RunOut.model_validate(detail.run).model_dump(), "results": detail.results}
+    )
+
+
+class RecentSiteOut(Out):
+    site_code: str
+    name: str
+    verdict: str
+
+
+class RunProgressOut(Out):
+    run_id: int
+    plan_id: int | None = Field(description="检查计划编号（按计划执行的任务）")
+    status: str = Field(description="running 进行中 / finished 已完成 / failed 已中止")
+    phase: str = Field(
+        description="crawl 抓取网页 / check 检查与评分 / queued 任务队列执行中 / finished / failed / stalled 执行中断"
+    )
+    phase_label: str
+    total: int = Field(description="本任务要检查的网站数")
+    done: int = Field(description="已存有结果的网站数")
+    passed: int
+    failed: int
+    percent: int
+    started_at: datetime
+    finished_at: datetime | None
+    elapsed_seconds: int
+    failures: list[str] = Field(description="出错情况（中文）：进程异常结束、任务中断或中止")
+    log_tail: list[str] = Field(description="异常结束时命令输出的最后几行")
+    recent: list[RecentSiteOut] = Field(description="最近完成的网站（最新在前）")
+
+
+@router.get(
+    "/runs/{run_id}/progress",
+    response_model=RunProgressOut,
+    summary="检查任务的进度：已检查网站数、结论计数、用时与出错情况（检查人员与管理员）",
+)
+def run_progress(request: Request, user: Api_, run_id: int) -> RunProgressOut:
+    from govinspect.web.run_pages import progress_for
+
+    return RunProgressOut.model_validate(progress_for(request, user, run_id))
 
 
 @router.get("/findings", response_model=FindingList, summary="问题列表（默认为各网站最近一次结果中的问题）")

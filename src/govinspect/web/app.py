@@ -34,6 +34,7 @@ from govinspect.store import Store, open_store
 from govinspect.store.users import ROLE_LABELS, Role
 from govinspect.web.auth import Principal, session_principal
 from govinspect.web.data import NotFound, OverviewCache, Profiles
+from govinspect.web.launch import Launcher
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -86,6 +87,7 @@ class WebContext:
     overview_cache: OverviewCache = field(default_factory=OverviewCache)
     _reader: sessionmaker[Session] | None = field(init=False, default=None)
     _runner: RecheckRunner | None = field(init=False, default=None)
+    _launcher: Launcher | None = field(init=False, default=None)
     _calendar: object | None = field(init=False, default=None)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
@@ -100,6 +102,14 @@ class WebContext:
             if self._runner is None:
                 self._runner = RecheckRunner(self.store, self.settings, self.recheck_settings, self.today)
             return self._runner
+
+    @property
+    def launcher(self) -> Launcher:
+        """Plans started from the web run as detached ``govinspect run start`` commands (web/launch.py)."""
+        with self._lock:
+            if self._launcher is None:
+                self._launcher = Launcher(self.settings)
+            return self._launcher
 
     def calendar(self):  # type: ignore[no-untyped-def]
         """The working-day calendar (chinesecalendar + holiday files), loaded once."""
@@ -307,7 +317,7 @@ def create_app(
 ) -> FastAPI:
     """``today``: the date deadlines and re-checks use (default: today in Beijing); ``recheck_settings``: how
     re-checks crawl (default: as the run that found the problem)."""
-    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages
+    from govinspect.web import api, inbox_pages, newmedia_pages, pages, rectify_pages, report_pages, run_pages
 
     app = FastAPI(
         title="govinspect API",
@@ -330,6 +340,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(run_pages.router)
     app.include_router(rectify_pages.router)
     app.include_router(inbox_pages.router)
     app.include_router(inbox_pages.public)

@@ -269,23 +269,7 @@ def finding_screenshot(request: Request, user: User_, finding_id: int) -> Respon
     return FileResponse(path, media_type="image/png")
 
 
-# -- 检查任务 --------------------------------------------------------------------------------------------------------
-
-
-@router.get("/runs")
-def runs_page(request: Request, user: User_) -> Response:
-    web = context(request)
-    with web.read() as session:
-        runs = data.list_runs(session, user)
-    return render(request, "runs.html", runs=runs, nav="runs")
-
-
-@router.get("/runs/{run_id}")
-def run_page(request: Request, user: User_, run_id: int) -> Response:
-    web = context(request)
-    with web.read() as session:
-        detail = data.run_detail(session, user, run_id)
-    return render(request, "run.html", detail=detail, nav="runs")
+# -- 检查任务: web/run_pages.py ------------------------------------------------------------------------------
 
 
 # -- 指标 ---------------------------------------------------------------------------------------------------------
