@@ -1,13 +1,17 @@
 """Scale figures: a farm inspection's throughput with one and with two Celery workers (sites/hour, scaling
 efficiency), and the database's growth per site per quarter (rows and bytes) on PostgreSQL and SQLite.
 
-Usage: .venv/bin/python bench/scale.py [--sites 2000] [--workers 1,2] [--max-pages 10] [--keep DIR]
+Usage: .venv/bin/python bench/scale.py [--sites 2000] [--workers 1,2] [--max-pages 10] [--batch 10] [--keep DIR]
 
-Throughput: builds a farm of ``--sites`` sites (slow sites delayed 0.2 s), serves it in a child process, and for
+Throughput: builds farms holding ``--sites`` sites between them (one farm holds at most about 300: farms of
+``--per-farm`` sites, seeds 7, 8, …, each on its own port; a seed whose site codes collide with an earlier
+farm's is skipped), slow sites delayed 0.2 s, serves each in a child process, and for
 each worker count starts that many ``govinspect worker --concurrency 1`` processes on Redis (db 13) and a fresh
-PostgreSQL schema, queues the run (tasks.enqueue_run: one task per site, render and text checks off, at most
-``--max-pages`` pages per site) and times it from the queueing to the run's status ``finished``. Efficiency =
-rate(n) / (n × rate(1)). All workers share this machine's cores (and the farm server): on a machine with two
+PostgreSQL schema, queues the run (tasks.enqueue_run: one task per ``--batch`` sites, render and text checks off,
+at most ``--max-pages`` pages per site) and times it from the queueing to the run's status ``finished``.
+Efficiency = rate(n) / (n × rate(1)). Beside the wall clock: the CPU seconds the workers' process trees spent
+(pool processes, crawl processes, judge pools) and the load average before and after, since other work shares
+the machine. All workers share this machine's cores (and the farm server): on a machine with two
 cores, two workers compete with each other and the server, so the figure is a lower bound for workers on
 machines of their own.
 
@@ -20,6 +24,7 @@ store.probes.save_probes for a sample of sites and measured the same way.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -116,7 +121,47 @@ def _quarter_of_probes(store: Store, codes: list[str]) -> None:
         )
 
 
-def throughput(farm, codes: list[str], workers: int, max_pages: int, work: Path) -> dict:  # type: ignore[no-untyped-def]
+def _tree_cpu(pids: list[int]) -> float:
+    """CPU seconds of these processes and their live descendants (each with its reaped children's)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for proc in tree:
+            try:
+                c = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += c.user + c.system + c.children_user + c.children_system
+    return total
+
+
+def build_farms(work: Path, total: int, per_farm: int) -> list:  # type: ignore[type-arg]
+    """Farms with ``total`` sites between them and no site code twice."""
+    farms, codes, seed = [], set(), 7
+    while sum(len(f.sites) for f in farms) < total:
+        n = min(per_farm, total - sum(len(f.sites) for f in farms))
+        try:
+            farm = build_farm(
+                work / f"farm-{seed}", sites=n, seed=seed, port=19000 + 10 * len(farms), slow_seconds=0.2
+            )
+        except ValueError:  # this seed's province is too small for n sites
+            seed += 1
+            continue
+        mine = {s.site_code for s in farm.sites}
+        if not mine & codes:
+            farms.append(farm)
+            codes |= mine
+        seed += 1
+    return farms
+
+
+def throughput(farms, codes: list[str], workers: int, max_pages: int, work: Path, batch: int) -> dict:  # type: ignore[no-untyped-def]
     import redis
 
     from govinspect.tasks import GENERAL_QUEUE, enqueue_run
@@ -125,7 +170,8 @@ def throughput(farm, codes: list[str], workers: int, max_pages: int, work: Path)
     _pg(f'CREATE SCHEMA "{schema}"')
     url = _schema_url(schema)
     store = open_store(url)
-    service.import_file(store, farm.registry_csv)
+    for farm in farms:
+        service.import_file(store, farm.registry_csv)
     redis.Redis.from_url(REDIS_URL).delete(GENERAL_QUEUE)
     home = work / f"home-{workers}"
     env = {
@@ -157,24 +203,31 @@ def throughput(farm, codes: list[str], workers: int, max_pages: int, work: Path)
         )
     try:
         time.sleep(4)  # the workers' start is not the run's cost
+        load_before = os.getloadavg()
+        cpu_before = _tree_cpu([p.pid for p in procs])
         started = time.monotonic()
         run_id, _ = enqueue_run(
             REDIS_URL,
             store,
             codes,
-            as_of=farm.as_of,
+            as_of=farms[0].as_of,
             allow_private_networks=True,
             max_pages=max_pages,
             render=False,
             text_checks=False,
+            batch=batch,
         )
+        cpu_seen = cpu_before
         while True:
             with store.session() as session:
                 status = session.scalar(select(Run.status).where(Run.id == run_id))
             if status == "finished":
                 break
+            cpu_seen = max(cpu_seen, _tree_cpu([p.pid for p in procs]))
             time.sleep(0.5)
         seconds = time.monotonic() - started
+        cpu = max(cpu_seen, _tree_cpu([p.pid for p in procs])) - cpu_before
+        load_after = os.getloadavg()
         before = _sizes_pg(store, schema)
         sample = codes[: min(10, len(codes))]
         _quarter_of_probes(store, sample)
@@ -184,6 +237,12 @@ def throughput(farm, codes: list[str], workers: int, max_pages: int, work: Path)
             "sites": len(codes),
             "seconds": round(seconds, 1),
             "sites_per_hour": round(len(codes) / seconds * 3600),
+            "worker_cpu_seconds": round(cpu, 1),
+            "cpu_seconds_per_site": round(cpu / len(codes), 3),
+            "sites_per_cpu_hour": round(len(codes) / cpu * 3600) if cpu else None,
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in load_after],
+            "batch": batch,
             "pg_per_site": {t: [before[t][0] / len(codes), before[t][1] / len(codes)] for t in TABLES},
             "pg_probes_per_site_quarter": [
                 (after["probes"][0] - before["probes"][0]) / len(sample),
@@ -241,27 +300,40 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--max-pages", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=10, help="sites per queued task")
+    parser.add_argument("--per-farm", type=int, default=300, help="sites per farm (a farm holds about 300)")
     parser.add_argument("--sqlite-sites", type=int, default=30)
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gi-scale-"))
     try:
-        farm = build_farm(work / "farm", sites=args.sites, seed=7, port=19000, slow_seconds=0.2)
-        codes = [s.site_code for s in farm.sites]
-        figures: dict = {"sites": len(codes), "max_pages": args.max_pages, "throughput": []}
-        with serving(farm.root, mode="process"):
+        farms = build_farms(work, args.sites, args.per_farm)
+        codes = [s.site_code for farm in farms for s in farm.sites]
+        figures: dict = {
+            "sites": len(codes),
+            "farms": len(farms),
+            "max_pages": args.max_pages,
+            "cores": os.cpu_count(),
+            "throughput": [],
+        }
+        print(f"{len(farms)} farms, {len(codes)} sites built", flush=True)
+        with contextlib.ExitStack() as serve:
+            for farm in farms:
+                serve.enter_context(serving(farm.root, mode="process"))
             for workers in [int(w) for w in args.workers.split(",") if w]:
-                result = throughput(farm, codes, workers, args.max_pages, work)
+                result = throughput(farms, codes, workers, args.max_pages, work, args.batch)
                 figures["throughput"].append(result)
-                print(json.dumps({k: result[k] for k in ("workers", "sites", "seconds", "sites_per_hour")}))
+                shown = ("workers", "sites", "seconds", "sites_per_hour", "worker_cpu_seconds", "load_after")
+                print(json.dumps({k: result[k] for k in shown}), flush=True)
             one = next((r for r in figures["throughput"] if r["workers"] == 1), None)
             for result in figures["throughput"]:
                 if one:
                     result["efficiency"] = round(
                         result["sites_per_hour"] / (result["workers"] * one["sites_per_hour"]), 3
                     )
-            figures["sqlite"] = sqlite_growth(farm, codes[: args.sqlite_sites], args.max_pages, work)
+            first = [s.site_code for s in farms[0].sites]
+            figures["sqlite"] = sqlite_growth(farms[0], first[: args.sqlite_sites], args.max_pages, work)
         print(json.dumps(figures, indent=1, ensure_ascii=False))
         if args.out:
             args.out.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")

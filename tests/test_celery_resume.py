@@ -70,6 +70,7 @@ def test_a_killed_worker_loses_no_site_and_counts_none_twice(
             store,
             codes,
             as_of=farm_server.as_of,
+            batch=1,  # one site per task: the doomed worker holds one, the survivor the other
             allow_private_networks=True,
             max_pages=3,
             render=False,
@@ -93,8 +94,8 @@ def test_a_killed_worker_loses_no_site_and_counts_none_twice(
         with store.session() as session:
             stored = Counter(session.scalars(select(SiteResult.site_code).where(SiteResult.run_id == run_id)))
         assert stored == Counter(codes)  # no site lost, none counted twice
-        held = re.search(r"inspect_site\[([0-9a-f-]+)\] received", logs["doomed"].read_text())
-        assert held and f"inspect_site[{held.group(1)}] succeeded" in logs["survivor"].read_text()
+        held = re.search(r"inspect_sites\[([0-9a-f-]+)\] received", logs["doomed"].read_text())
+        assert held and f"inspect_sites[{held.group(1)}] succeeded" in logs["survivor"].read_text()
     finally:
         for worker in (doomed, survivor):
             if worker.poll() is None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from celery.signals import worker_process_init
@@ -28,6 +28,9 @@ from govinspect.config import Settings, load_settings
 from govinspect.fetch.probe import DEFAULT_VANTAGE, ProbeOptions
 from govinspect.monitor.rounds import RoundReport, run_probe_round
 from govinspect.store import Store, open_store
+
+if TYPE_CHECKING:
+    from govinspect.runs.inspect import InspectOptions
 
 GENERAL_QUEUE = "govinspect"
 VANTAGE_ENV = "GOVINSPECT_VANTAGE"
@@ -86,6 +89,13 @@ def configure(broker_url: str) -> Celery:
     return celery_app
 
 
+def check_broker(broker_url: str, timeout: float = 5.0) -> None:
+    """Reach the broker once before writing anything (a run with no tasks behind it); raises kombu's
+    OperationalError when it does not answer."""
+    with configure(broker_url).connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0.5, interval_step=0.5, timeout=timeout)
+
+
 # -- the task functions (the same in this process and on a worker) ---------------------------------------------
 
 
@@ -121,51 +131,128 @@ def probe_round(
     )
 
 
+DEFAULT_BATCH = 10  # sites per queued inspection task: one crawl process and one judge pool for them
+
+
+def queued_options(
+    as_of: date,
+    *,
+    profile: str = "national-2019",
+    period: str | None = None,
+    allow_private_networks: bool = False,
+    max_pages: int = 200,
+    obey_robots: bool = True,
+    render: bool = True,
+    text_checks: bool = True,
+    ca_file: str | None = None,
+) -> InspectOptions:
+    """The inspection options from the few choices a caller (the monitor, a test, a bench) makes."""
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.inspect import InspectOptions
+
+    return InspectOptions(
+        as_of=as_of,
+        profile=profile,
+        period=period,
+        crawl=CrawlOptions(
+            max_pages=max_pages, obey_robots=obey_robots, allow_private_networks=allow_private_networks
+        ),
+        render=render,
+        screenshots=render,
+        text_checks=text_checks,
+        ca_file=ca_file,
+    )
+
+
+_PLAIN = (
+    "profile",
+    "period",
+    "max_external_links",
+    "render",
+    "screenshots",
+    "max_render_pages",
+    "max_screenshots",
+    "chromium",
+    "text_checks",
+    "workers",
+    "ca_file",
+)
+
+
+def options_record(options: InspectOptions) -> dict[str, Any]:
+    """InspectOptions as JSON for a queued task (the link-check options are derived on the worker). A
+    ``ca_file`` is a path: it must exist at the same place on the worker's machine."""
+    from dataclasses import asdict
+
+    return {
+        "as_of": options.as_of.isoformat(),
+        "crawl": asdict(options.crawl),
+        **{name: getattr(options, name) for name in _PLAIN},
+    }
+
+
+def options_from(record: dict[str, Any]) -> InspectOptions:
+    from govinspect.fetch.crawl import CrawlOptions
+    from govinspect.runs.inspect import InspectOptions
+
+    return InspectOptions(
+        as_of=date.fromisoformat(record["as_of"]),
+        crawl=CrawlOptions(**record["crawl"]),
+        **{name: record[name] for name in _PLAIN if name in record},
+    )
+
+
+def inspect_batch(
+    store: Store,
+    settings: Settings,
+    site_codes: Sequence[str],
+    options: InspectOptions,
+    *,
+    run_id: int | None = None,
+) -> dict[str, Any]:
+    """Inspect a few sites (one crawl, one judge pool) into ``run_id`` when given; returns their verdicts.
+    Sites the run has already (a task redelivered after its worker died) are not inspected again, and a site
+    stored by another worker meanwhile is kept as first stored (runs/inspect.py save_result): each site of a
+    run is counted once however often its task runs."""
+    from govinspect.runs.inspect import inspect_sites
+
+    codes = list(dict.fromkeys(site_codes))
+    stored = _stored_verdicts(store, run_id, codes) if run_id is not None else {}
+    todo = [c for c in codes if c not in stored]
+    sites = [{"site_code": c, "verdict": v, "again": True} for c, v in stored.items()]
+    if not todo:
+        return {"run_id": run_id, "sites": sites}
+    result = inspect_sites(store, settings, todo, options, run_id=run_id)
+    sites += [{"site_code": o.site_code, "verdict": o.score.verdict} for o in result.outcomes]
+    return {"run_id": result.run_id, "sites": sites}
+
+
 def inspect_site(
     store: Store,
     settings: Settings,
     site_code: str,
     *,
     as_of: date,
-    profile: str = "national-2019",
     run_id: int | None = None,
-    allow_private_networks: bool = False,
-    max_pages: int = 200,
-    render: bool = True,
-    text_checks: bool = True,
+    **choices: Any,
 ) -> dict[str, Any]:
-    """Inspect one site (crawl, judge, store), into ``run_id`` when given; returns its verdict. ``render``:
-    Chromium for scripted pages and screenshots of vetoes; ``text_checks``: wording, typos, personal data."""
-    from govinspect.fetch.crawl import CrawlOptions
-    from govinspect.runs.inspect import InspectOptions, inspect_sites
-
-    if run_id is not None and (stored := _stored_verdict(store, run_id, site_code)) is not None:
-        return {"run_id": run_id, "sites": [{"site_code": site_code, "verdict": stored}], "again": True}
-    options = InspectOptions(
-        as_of=as_of,
-        profile=profile,
-        crawl=CrawlOptions(max_pages=max_pages, allow_private_networks=allow_private_networks),
-        render=render,
-        screenshots=render,
-        text_checks=text_checks,
-    )
-    result = inspect_sites(store, settings, [site_code], options, run_id=run_id)
-    return {
-        "run_id": result.run_id,
-        "sites": [{"site_code": o.site_code, "verdict": o.score.verdict} for o in result.outcomes],
-    }
+    """Inspect one site (``queued_options`` choices: render, text_checks, max_pages…)."""
+    return inspect_batch(store, settings, [site_code], queued_options(as_of, **choices), run_id=run_id)
 
 
-def _stored_verdict(store: Store, run_id: int, site_code: str) -> str | None:
-    """The site's verdict when the run has it already (a task redelivered after its worker died, once done)."""
+def _stored_verdicts(store: Store, run_id: int, site_codes: Sequence[str]) -> dict[str, str]:
+    """The verdicts the run has already for these sites."""
     from sqlalchemy import select
 
     from govinspect.store.results import SiteResult
 
     with store.session() as session:
-        return session.scalar(
-            select(SiteResult.verdict).where(SiteResult.run_id == run_id, SiteResult.site_code == site_code)
+        rows = session.execute(
+            select(SiteResult.site_code, SiteResult.verdict).where(
+                SiteResult.run_id == run_id, SiteResult.site_code.in_(list(site_codes))
+            )
         )
+        return {code: verdict for code, verdict in rows}
 
 
 # -- Celery tasks: the functions above, with the worker's store and vantage ------------------------------------
@@ -192,12 +279,37 @@ def probe_round_task(request: dict[str, Any]) -> dict[str, Any]:
     return report.record()
 
 
-@celery_app.task(name="govinspect.inspect_site")
-def inspect_site_task(site_code: str, as_of: str, **options: Any) -> dict[str, Any]:
+@celery_app.task(name="govinspect.inspect_sites")
+def inspect_sites_task(
+    site_codes: list[str], options: dict[str, Any], run_id: int | None = None
+) -> dict[str, Any]:
     settings = load_settings()
-    return inspect_site(
-        _worker_store(settings), settings, site_code, as_of=date.fromisoformat(as_of), **options
-    )
+    return inspect_batch(_worker_store(settings), settings, site_codes, options_from(options), run_id=run_id)
+
+
+@celery_app.task(name="govinspect.monitor_job")
+def monitor_job_task(job: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A job Celery beat sent (monitor/beat.py), run with the single-machine monitor's own method."""
+    import random
+
+    from govinspect.monitor.scheduler import Monitor, MonitorOptions, Schedule
+    from govinspect.scoring.profile import load_profile
+
+    settings = load_settings()
+    sched = Schedule(**args["schedule"])
+    options = MonitorOptions(**args["options"])
+    profile = load_profile(options.profile, user_dir=settings.home / "profiles")
+    said: list[str] = []
+    monitor = Monitor(_worker_store(settings), settings, profile, sched, options, say=said.append)
+    if job == "probe_round":
+        monitor.probe_round(countdown=random.uniform(0, sched.interval * sched.jitter) or None)
+    elif job == "crawl":
+        monitor.crawl()
+    elif job == "retention":
+        monitor.retention()
+    else:
+        raise ValueError(f"unknown monitor job {job!r}")
+    return {"job": job, "said": said}
 
 
 # -- queueing ----------------------------------------------------------------------------------------------------
@@ -232,14 +344,26 @@ def enqueue_probe_round(
 
 
 def enqueue_inspections(
-    broker_url: str, site_codes: Sequence[str], *, as_of: date, run_id: int | None = None, **options: Any
+    broker_url: str,
+    site_codes: Sequence[str],
+    *,
+    as_of: date,
+    run_id: int | None = None,
+    batch: int = DEFAULT_BATCH,
+    options: InspectOptions | None = None,
+    **choices: Any,
 ) -> list[str]:
+    """Queue the sites in tasks of ``batch`` sites (``options``, or ``queued_options`` from ``choices``);
+    returns the task ids. Without ``run_id`` each task makes a run of its own."""
     configure(broker_url)
+    record = options_record(options or queued_options(as_of, **choices))
+    codes = list(site_codes)
+    size = max(1, batch)
     return [
-        inspect_site_task.apply_async(
-            args=(code, as_of.isoformat()), kwargs={"run_id": run_id, **options}, queue=GENERAL_QUEUE
+        inspect_sites_task.apply_async(
+            args=(codes[i : i + size], record), kwargs={"run_id": run_id}, queue=GENERAL_QUEUE
         ).id
-        for code in site_codes
+        for i in range(0, len(codes), size)
     ]
 
 
@@ -249,27 +373,21 @@ def enqueue_run(
     site_codes: Sequence[str],
     *,
     as_of: date,
-    profile: str = "national-2019",
-    period: str | None = None,
-    **options: Any,
+    batch: int = DEFAULT_BATCH,
+    options: InspectOptions | None = None,
+    **choices: Any,
 ) -> tuple[int, list[str]]:
-    """A run in the database naming its sites, queued as one task per site (acks late: a task whose worker is
-    killed goes to another); the last site stored finishes the run. Returns the run id and the task ids. A run
-    whose tasks were lost (the broker's queue deleted) is finished by ``govinspect inspect --resume``."""
-    from govinspect.fetch.crawl import CrawlOptions
-    from govinspect.runs.inspect import InspectOptions
+    """A run in the database naming its sites, queued in tasks of ``batch`` sites (acks late: a task whose
+    worker is killed goes to another); the last site stored finishes the run. Returns the run id and the task
+    ids. A run whose tasks were lost (the broker's queue deleted) is finished by ``govinspect inspect
+    --resume``."""
     from govinspect.runs.resume import create_run, run_state
 
-    crawl = CrawlOptions(
-        max_pages=options.get("max_pages", 200),
-        allow_private_networks=options.get("allow_private_networks", False),
-    )
-    run_id = create_run(
-        store, site_codes, InspectOptions(as_of=as_of, profile=profile, period=period, crawl=crawl)
-    )
+    options = options or queued_options(as_of, **choices)
+    run_id = create_run(store, site_codes, options)
     codes = run_state(store, run_id).site_codes
     return run_id, enqueue_inspections(
-        broker_url, codes, as_of=as_of, run_id=run_id, profile=profile, **options
+        broker_url, codes, as_of=options.as_of, run_id=run_id, batch=batch, options=options
     )
 
 

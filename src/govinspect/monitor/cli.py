@@ -275,3 +275,104 @@ def worker(
         raise _fail(str(exc), code=2) from exc
     _store(settings).dispose()  # migrate the shared database once, here, before the pool starts
     start_worker(settings, vantage, concurrency, loglevel)
+
+
+def beat(
+    profile: ProfileOption = "national-2019",
+    vantage: VantageOption = None,
+    allow_private: AllowPrivate = False,
+    rounds_per_day: Annotated[
+        int | None,
+        typer.Option("--rounds-per-day", min=1, help="每天探测轮数（缺省按指标配置 monitor 一节）。"),
+    ] = None,
+    crawl: Annotated[
+        str | None, typer.Option("--crawl", help="定期检查：daily、weekly 或 none（缺省按指标配置）。")
+    ] = None,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", min=1, help="定期检查时每个网站最多抓取的页面数。")
+    ] = 200,
+    loglevel: Annotated[str, typer.Option("--loglevel", help="日志级别。")] = "INFO",
+) -> None:
+    """多机持续监测的定时器（Celery beat）：按指标配置定时提交探测、定期检查与数据清理任务，由 govinspect worker 执行；整个部署只运行一个。"""
+    from govinspect.monitor.beat import beat_schedule, run_beat
+    from govinspect.monitor.scheduler import MonitorError, MonitorOptions, Schedule
+
+    settings = _settings()
+    if not settings.broker_url:
+        raise _fail(
+            "未设置任务队列地址：请设置 GOVINSPECT_BROKER_URL；单机监测请用 govinspect monitor", code=2
+        )
+    _store(settings).dispose()  # the shared database exists and is migrated before any job runs
+    loaded = _profile(profile, settings)
+    try:
+        schedule = Schedule.from_profile(loaded, rounds_per_day=rounds_per_day, crawl=crawl)
+    except MonitorError as exc:
+        raise _fail(str(exc), code=2) from exc
+    options = MonitorOptions(
+        profile=profile,
+        vantages=_vantages(vantage),
+        allow_private_networks=allow_private,
+        max_pages=max_pages,
+    )
+    entries = beat_schedule(schedule, options)
+    console.print(
+        f"定时器：每天 {schedule.rounds_per_day} 轮探测（监测点：{'、'.join(options.vantages)}），"
+        f"定期检查 {schedule.crawl}，每天 04:17 清理过期数据；任务由 govinspect worker 执行；按 Ctrl-C 停止",
+        highlight=False,
+    )
+    run_beat(settings.broker_url, entries, settings.home / "celerybeat-schedule", loglevel=loglevel)
+
+
+snapshots_app = typer.Typer(help="网页快照：按保留规则清理旧快照。", no_args_is_help=True)
+
+
+@snapshots_app.command("prune")
+def snapshots_prune(
+    keep_days: Annotated[
+        int | None,
+        typer.Option("--keep-days", min=0, help="保留最近多少天的快照（缺省按指标配置，120 天）。"),
+    ] = None,
+    keep_inspections: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-inspections", min=1, help="每个网站无论新旧都保留最近几次抓取的快照（缺省 4 次）。"
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只统计将删除的快照，不删除。")] = False,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep",
+            help="另清理本机数据目录中已无快照记录引用、超过一天的正文文件（多台 worker 时在每台上定期运行）。",
+        ),
+    ] = False,
+    profile: ProfileOption = "national-2019",
+) -> None:
+    """清理旧的网页快照及其正文文件；每个网站最近几次抓取的快照和作为问题证据的快照始终保留。"""
+    from govinspect.monitor.scheduler import MonitorError, Schedule
+    from govinspect.store.retention import prune_snapshots, sweep_bodies
+
+    settings = _settings()
+    try:
+        schedule = Schedule.from_profile(_profile(profile, settings))
+    except MonitorError as exc:
+        raise _fail(str(exc), code=2) from exc
+    report = prune_snapshots(
+        _store(settings),
+        settings.snapshots_dir,
+        keep_days=schedule.snapshot_keep_days if keep_days is None else keep_days,
+        keep_crawls=keep_inspections or schedule.snapshot_keep_crawls,
+        dry_run=dry_run,
+    )
+    verb = "将删除" if dry_run else "已删除"
+    console.print(
+        f"{verb} {report.before:%Y-%m-%d %H:%M} 之前的网页快照 {report.snapshots} 条，"
+        f"正文文件 {report.bodies} 个（{report.body_bytes / 1e6:.1f} MB）；"
+        f"保留其中属于各网站最近几次抓取的 {report.kept_recent} 条、作为问题证据的 {report.kept_evidence} 条。",
+        highlight=False,
+    )
+    if sweep:
+        files, size = sweep_bodies(_store(settings), settings.snapshots_dir, dry_run=dry_run)
+        console.print(
+            f"本机{verb}已无快照引用的正文文件 {files} 个（{size / 1e6:.1f} MB）。", highlight=False
+        )

@@ -30,7 +30,7 @@ from govinspect.scoring.profile import Profile
 from govinspect.store import Store
 from govinspect.store.models import Site
 from govinspect.store.probes import delete_probes_before
-from govinspect.tasks import RoundRequest, enqueue_inspections, enqueue_probe_round, probe_round
+from govinspect.tasks import RoundRequest, enqueue_probe_round, enqueue_run, probe_round
 
 log = logging.getLogger("govinspect.monitor")
 CRAWLS = ("daily", "weekly", "none")
@@ -54,6 +54,8 @@ class Schedule:
     crawl_minute: int
     crawl_weekday: str
     keep_days: int
+    snapshot_keep_days: int = 120  # store/retention.py
+    snapshot_keep_crawls: int = 4
 
     @property
     def interval(self) -> float:
@@ -98,6 +100,8 @@ class Schedule:
             crawl_minute=minute,
             crawl_weekday=weekday,
             keep_days=int(section.get("probe_keep_days", 400)),
+            snapshot_keep_days=int(section.get("snapshot_keep_days", 120)),
+            snapshot_keep_crawls=max(1, int(section.get("snapshot_keep_inspections", 4))),
         )
 
 
@@ -124,7 +128,9 @@ class Monitor:
 
     # -- the jobs ------------------------------------------------------------------------------------------------
 
-    def probe_round(self) -> None:
+    def probe_round(self, countdown: float | None = None) -> None:
+        """One round: queued per vantage point with a broker (``countdown``: seconds before the workers start
+        it, beat's jitter), else probed here."""
         request = RoundRequest(
             vantage=self.options.vantages[0],
             timeout=self.schedule.timeout,
@@ -140,6 +146,7 @@ class Monitor:
                 RoundRequest(**{**request.__dict__, "site_codes": codes}),
                 self.options.vantages,
                 expires=self.schedule.interval,
+                countdown=countdown,
             )
             self.say(f"第 {self.rounds} 轮探测：已提交 {len(ids)} 个任务（{len(codes)} 个网站）")
             return
@@ -157,15 +164,18 @@ class Monitor:
         if not codes:
             return
         if self.settings.broker_url:
-            ids = enqueue_inspections(
+            run_id, ids = enqueue_run(
                 self.settings.broker_url,
+                self.store,
                 codes,
                 as_of=as_of,
                 profile=self.options.profile,
                 allow_private_networks=self.options.allow_private_networks,
                 max_pages=self.options.max_pages,
             )
-            self.say(f"定期检查：已提交 {len(ids)} 个网站的检查任务（监测时间点 {as_of}）")
+            self.say(
+                f"定期检查：已提交检查任务 {run_id}（{len(codes)} 个网站，{len(ids)} 个队列任务，监测时间点 {as_of}）"
+            )
             return
         options = InspectOptions(
             as_of=as_of,
@@ -179,10 +189,25 @@ class Monitor:
         self.say(f"定期检查完成：运行 {result.run_id}，{len(result.outcomes)} 个网站，{failed} 个不合格")
 
     def retention(self, now: datetime | None = None) -> int:
+        """Probes older than ``keep_days``; snapshots as store/retention.py says. Returns the probes deleted."""
+        from govinspect.store.retention import prune_snapshots
+
         before = (now or datetime.now(UTC)) - timedelta(days=self.schedule.keep_days)
         removed = delete_probes_before(self.store, before)
         if removed:
             self.say(f"已删除 {before.date()} 之前的 {removed} 条探测记录")
+        pruned = prune_snapshots(
+            self.store,
+            self.settings.snapshots_dir,
+            keep_days=self.schedule.snapshot_keep_days,
+            keep_crawls=self.schedule.snapshot_keep_crawls,
+            now=now,
+        )
+        if pruned.snapshots:
+            self.say(
+                f"已删除 {pruned.before.date()} 之前的 {pruned.snapshots} 条网页快照"
+                f"（正文文件 {pruned.bodies} 个，{pruned.body_bytes / 1e6:.1f} MB）"
+            )
         return removed
 
     def running_sites(self) -> list[str]:

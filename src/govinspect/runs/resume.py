@@ -70,6 +70,8 @@ def create_run(store: Store, site_codes: Sequence[str], options: InspectOptions)
                 "sites": len(codes),
                 "site_codes": codes,
                 "queued": True,
+                "profile_name": options.profile,
+                **({"ca_file": options.ca_file} if options.ca_file else {}),
             },
         )
         session.add(run)
