@@ -149,7 +149,7 @@ def test_an_inspector_plans_starts_and_follows_a_run(app, inspector: TestClient,
     assert sorted(sites) == sorted(rw.codes)
     assert "开始检查" in page.text and f'action="/runs/plans/{plan_id}/start"' in page.text
 
-    start = {"csrf_token": csrf(inspector), "as_of": rw.farm.as_of.isoformat(), "max_pages": "4"}
+    start = {"csrf_token": csrf(inspector), "as_of": rw.farm.as_of.isoformat(), "max_pages": "1"}
     r = inspector.post(f"/runs/plans/{plan_id}/start", data=start)  # farm sites are on loopback
     assert r.status_code == 400 and "指向内网或本机" in field_error(r.text, "allow_private")
     r = inspector.post(
@@ -200,7 +200,7 @@ def test_an_inspector_plans_starts_and_follows_a_run(app, inspector: TestClient,
     with rw.store.session() as session:
         run = session.get(Run, run_id)
         assert run is not None and run.plan_id == plan_id and run.period == "2020Q1"
-        assert run.as_of == rw.farm.as_of and run.options["crawl"]["max_pages"] == 4
+        assert run.as_of == rw.farm.as_of and run.options["crawl"]["max_pages"] == 1
         stored = dict(
             session.execute(
                 select(SiteResult.site_code, SiteResult.verdict).where(SiteResult.run_id == run_id)
@@ -222,7 +222,7 @@ def test_an_inspector_plans_starts_and_follows_a_run(app, inspector: TestClient,
         launch = app.state.web.launcher.latest(plan_id)
     assert launch.exit_code == 0 and launch.user == "inspector" and launch.owns(run_id)
     assert launch.command[-8:] == [
-        *("run", "start", str(plan_id), "--max-pages", "4"),
+        *("run", "start", str(plan_id), "--max-pages", "1"),
         *("--as-of", rw.farm.as_of.isoformat(), "--allow-private-networks"),
     ]
     log = Path(rw.settings.home, "launches", f"{launch.name}.log").read_text(encoding="utf-8")
