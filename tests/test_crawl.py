@@ -4,6 +4,7 @@ down / firewall / slow / flaky sites, conditional GET, budgets, the SSRF guard, 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,8 @@ class Crawled:
     db: str
     snap_dir: Path
     progress: list[CrawlProgress]
+    announced: list[tuple[str, int, float]]  # site_done: site, its snapshots stored by then, when
+    ended: float
 
     def site(self, behaviour: str) -> FarmSite:
         return next(s for s in self.farm.sites if s.behaviour == behaviour)
@@ -66,15 +69,30 @@ def crawled(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory) -> Iter
     out = tmp_path_factory.mktemp("crawl")
     db = f"sqlite:///{out / 'g.db'}"
     seen: list[CrawlProgress] = []
+    announced: list[tuple[str, int, float]] = []
+    reader = open_store(db)
+
+    def site_done(code: str, crawl_id: int) -> None:
+        with reader.session() as session:
+            stored = session.scalar(
+                select(func.count()).where(Snapshot.crawl_id == crawl_id, Snapshot.site_code == code)
+            )
+        announced.append((code, stored or 0, time.monotonic()))
+
     report = crawl(
         targets(farm_server.sites),
         options(max_pages=400, max_depth=8, concurrency_per_host=8),
         database_url=db,
         snapshots_dir=out / "snap",
         progress=seen.append,
+        site_done=site_done,
     )
+    ended = time.monotonic()
+    reader.dispose()
     store = open_store(db)
-    yield Crawled(farm_server, report, SnapshotStore(store, out / "snap"), db, out / "snap", seen)
+    yield Crawled(
+        farm_server, report, SnapshotStore(store, out / "snap"), db, out / "snap", seen, announced, ended
+    )
     store.dispose()
 
 
@@ -165,6 +183,27 @@ def test_crawl_row_and_progress(crawled: Crawled) -> None:
         last[p.site_code] = p
     for code, report in crawled.report.sites.items():
         assert last[code].pages == report.pages
+
+
+def test_each_site_is_announced_once_with_all_its_snapshots_stored(crawled: Crawled) -> None:
+    """inspect judges a site as soon as it is announced, while the others are crawled: by then every snapshot of
+    the site must be stored, and the quick sites must not wait for the slow one."""
+    codes = [code for code, _, _ in crawled.announced]
+    assert sorted(codes) == sorted(s.site_code for s in crawled.farm.sites)
+    final = {code: report.requests for code, report in crawled.report.sites.items()}
+    with crawled.snaps.store.session() as session:
+        stored = dict(
+            session.execute(
+                select(Snapshot.site_code, func.count())
+                .where(Snapshot.crawl_id == crawled.report.crawl_id)
+                .group_by(Snapshot.site_code)
+            ).all()
+        )
+    for code, count, _ in crawled.announced:
+        assert count == stored.get(code, 0), (code, count, stored.get(code), final.get(code))
+    slow = crawled.site("slow").site_code
+    slow_at = next(t for code, _, t in crawled.announced if code == slow)
+    assert sum(t < slow_at for _, _, t in crawled.announced) >= len(codes) // 2
 
 
 def test_second_crawl_uses_conditional_get_and_reuses_bodies(crawled: Crawled) -> None:

@@ -243,8 +243,13 @@ def crawl(
     database_url: str,
     snapshots_dir: Path,
     progress: Callable[[CrawlProgress], None] | None = None,
+    site_done: Callable[[str, int], None] | None = None,
 ) -> CrawlReport:
-    """Crawl the sites in a worker process into the snapshot store; returns when it is done."""
+    """Crawl the sites in a worker process into the snapshot store; returns when it is done.
+
+    ``site_done(code, crawl_id)`` is called (in this thread) as soon as a site's snapshots are all stored, while
+    the other sites are still being crawled: at most once per site, and for every site by the time this returns
+    (for a site the crawl never finished too, when its process ended early)."""
     from govinspect.fetch import worker
 
     targets = list(targets)
@@ -269,11 +274,22 @@ def crawl(
     problem: str | None = None
     hard_deadline = time.monotonic() + options.max_crawl_seconds + 120 if options.max_crawl_seconds else None
 
+    announced: set[str] = set()
+
+    def announce(code: str) -> None:
+        if code in announced or code not in codes:
+            return
+        announced.add(code)
+        if site_done is not None:
+            site_done(code, crawl_id)
+
     def handle(message: tuple) -> None:
         nonlocal done
         if message[0] == "progress" and progress is not None:
             _, code, pages, errors, requests = message
             progress(CrawlProgress(code, pages, errors, requests, options.max_pages))
+        elif message[0] == "site":
+            announce(message[1])
         elif message[0] == "done":
             done = message[1]
 
@@ -323,6 +339,8 @@ def crawl(
         inbox.close()
         store.dispose()
     assert row is not None
+    for code in codes:
+        announce(code)
     return CrawlReport(
         crawl_id=crawl_id,
         status=status,

@@ -437,9 +437,13 @@ class SiteState:
     stopped: str | None = None
     homepage_attempts: int = 0
     homepage_done: bool = False
+    outstanding: int = 0  # requests of every kind made and not yet answered (pages, homepages, HEADs)
+    timers: int = 0  # homepage retries waiting to be sent
+    finished: bool = False  # announced through ``site_done``
 
 
 Sink = Callable[[SnapshotRecord], None]
+SiteDone = Callable[[str], None]
 Loader = Callable[[str], bytes | None]
 
 
@@ -455,9 +459,13 @@ class GovSpider(scrapy.Spider):
         sink: Sink,
         validators: dict[tuple[str, str], Validators],
         load_body: Loader,
+        site_done: SiteDone | None = None,
         **kwargs: Any,
     ):
+        """``site_done(code)``: called once per site when nothing of it is left to fetch, so the judging of the
+        sites crawled first overlaps the crawl of the rest (runs/inspect.py)."""
         super().__init__(**kwargs)
+        self.site_done = site_done
         self.options = options
         self.crawl_id = crawl_id
         self.sink = sink
@@ -480,12 +488,23 @@ class GovSpider(scrapy.Spider):
         # A request Scrapy dropped without a callback would leave its site waiting: start it again.
         woken = False
         for site in self.sites.values():
-            site.inflight = 0
+            site.inflight = site.outstanding = 0
             for request in self._pump(site):
                 self.crawler.engine.crawl(request)
                 woken = True
+            self._settle(site)
         if woken:
             raise DontCloseSpider
+
+    def _settle(self, site: SiteState) -> None:
+        """Announce the site once nothing of it is in flight, waiting or left in its frontier."""
+        if site.finished or site.outstanding > 0 or site.timers > 0:
+            return
+        if site.frontier and not site.stopped and site.scheduled < self.options.max_pages:
+            return
+        site.finished = True
+        if self.site_done is not None:
+            self.site_done(site.code)
 
     async def start(self):  # type: ignore[override]
         for site in self.sites.values():
@@ -502,6 +521,7 @@ class GovSpider(scrapy.Spider):
         headers = {}
         if referrer:
             headers["Referer"] = referrer
+        site.outstanding += 1
         prior = self.validators.get((site.code, url)) if self.options.conditional_get else None
         if prior is not None and kind != "file":
             if prior.etag:
@@ -533,9 +553,11 @@ class GovSpider(scrapy.Spider):
 
     def _retry_homepage_later(self, site: SiteState) -> None:
         self.timers += 1
+        site.timers += 1
 
         def fire() -> None:
             self.timers -= 1
+            site.timers -= 1
             self.crawler.engine.crawl(self._homepage_request(site, site.homepage_attempts + 1))
 
         from twisted.internet import reactor  # the one Scrapy installed
@@ -642,6 +664,18 @@ class GovSpider(scrapy.Spider):
         return record
 
     def parse(self, response: Response) -> Iterator[Request]:  # type: ignore[override]
+        site = self.sites[response.meta["gi_site"]]
+        site.outstanding = max(0, site.outstanding - 1)
+        yield from self._parse(response)
+        self._settle(site)
+
+    def failed(self, failure: Failure) -> Iterator[Request]:
+        site = self.sites[failure.request.meta["gi_site"]]  # type: ignore[attr-defined]
+        site.outstanding = max(0, site.outstanding - 1)
+        yield from self._failed(failure)
+        self._settle(site)
+
+    def _parse(self, response: Response) -> Iterator[Request]:
         request = response.request
         assert request is not None
         meta = response.meta
@@ -721,7 +755,7 @@ class GovSpider(scrapy.Spider):
         yield from self._follow(site, response.url, links, depth, role, text)
         yield from self._pump(site)
 
-    def failed(self, failure: Failure) -> Iterator[Request]:
+    def _failed(self, failure: Failure) -> Iterator[Request]:
         request: Request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         site = self.sites[meta["gi_site"]]

@@ -9,6 +9,8 @@ needs it) is optional: without it the run records, in its options, that renderin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,7 +30,9 @@ from govinspect.runs.render_step import LazyBrowser, RenderReport, render_site
 from govinspect.runs.serialize import model_to_dict
 from govinspect.runs.site_judge import (
     JudgeContext,
+    JudgePool,
     SiteJob,
+    SiteJudgement,
     default_workers,
     judges,
     stored_pages,
@@ -185,16 +189,6 @@ def inspect_sites(
         if progress:
             progress(f"crawl:{update.site_code}", update.requests, update.budget)
 
-    report = crawl(
-        [CrawlTarget(s.site_code, s.url) for s in sites],
-        options.crawl,
-        database_url=settings.database_url,
-        snapshots_dir=settings.snapshots_dir,
-        progress=crawl_progress,
-    )
-    with store.session() as session:
-        session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]
-
     snapshots = SnapshotStore(store, settings.snapshots_dir)
     outcomes = []
     browser_options = BrowserOptions(
@@ -207,34 +201,46 @@ def inspect_sites(
     chromium = find_chromium(options.chromium)
     rendering = RenderReport(available=chromium is not None, note=None if chromium else unavailable_reason())
     shots = ScreenshotReport(available=chromium is not None, note=rendering.note)
-    context = JudgeContext(
-        database_url=settings.database_url,
-        snapshots_dir=settings.snapshots_dir,
-        crawl_id=report.crawl_id,
-        profile=options.profile,
-        profiles_dir=settings.home / "profiles",
-        options=options,
-    )
     workers = options.workers or default_workers(len(sites))
+    by_code = {site.site_code: site for site in sites}
+    judged_later: dict[str, Future[SiteJudgement]] = {}
+    pools = ExitStack()
+    pool: JudgePool | None = None
+
+    def site_crawled(code: str, crawl_id: int) -> None:
+        """Judging starts as each site's crawl ends: the first sites are judged while the rest are crawled."""
+        nonlocal pool
+        site = by_code[code]
+        if pool is None:
+            context = JudgeContext(
+                database_url=settings.database_url,
+                snapshots_dir=settings.snapshots_dir,
+                crawl_id=crawl_id,
+                profile=options.profile,
+                profiles_dir=settings.home / "profiles",
+                options=options,
+            )
+            pool = pools.enter_context(judges(context, workers, store))
+        if options.render:
+            stored = stored_pages(snapshots, crawl_id, code)
+            _render_site(browser, snapshots, crawl_id, site, stored, profile, options, rendering)
+        job = SiteJob(site.site_code, site.url, site.region, expected_of(site), overrides_for(store, code))
+        judged_later[code] = pool.submit(job)
+
     try:
-        with judges(context, workers, store) as pool:
-            pending = []
-            for site in sites:
-                if options.render:
-                    stored = stored_pages(snapshots, report.crawl_id, site.site_code)
-                    _render_site(
-                        browser, snapshots, report.crawl_id, site, stored, profile, options, rendering
-                    )
-                job = SiteJob(
-                    site.site_code,
-                    site.url,
-                    site.region,
-                    expected_of(site),
-                    overrides_for(store, site.site_code),
-                )
-                pending.append((site, pool.submit(job)))
-            for number, (site, future) in enumerate(pending, 1):
-                judged = future.result()
+        with pools:
+            report = crawl(
+                [CrawlTarget(s.site_code, s.url) for s in sites],
+                options.crawl,
+                database_url=settings.database_url,
+                snapshots_dir=settings.snapshots_dir,
+                progress=crawl_progress,
+                site_done=site_crawled,
+            )
+            with store.session() as session:
+                session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]
+            for number, site in enumerate(sites, 1):
+                judged = judged_later[site.site_code].result()
                 findings = judged.findings
                 if options.screenshots and chromium is not None:
                     findings = screenshot_vetoes(

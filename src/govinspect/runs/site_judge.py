@@ -183,6 +183,9 @@ class _Pool:
         return self.executor.submit(_judge_in_worker, job)
 
 
+JudgePool = _InProcess | _Pool
+
+
 def _pool_context(text_checks: bool) -> multiprocessing.context.BaseContext:
     """Workers start from a fork server (the parent has threads: Scrapy, the browser, so it never forks itself)
     that has loaded the text checks' data first, so the workers share it; spawn where there is no fork server."""
