@@ -212,3 +212,38 @@ def test_detector_picks_a_homepage_drawn_by_scripts() -> None:
     text = "".join(f"<p>政务要闻第{i}条：全市召开安全生产工作会议，部署下一阶段工作。</p>" for i in range(5))
     full = f"<html><body>{text}<script src='/js/jquery.js'></script></body></html>"
     assert homepage_needs_rendering(_page(full)) is None
+
+
+def test_the_newest_unfetched_items_of_a_rendered_list_are_followed() -> None:
+    from datetime import UTC, date, datetime
+
+    from govinspect.runs.render_step import unfetched_items
+    from govinspect.store.snapshots import SnapshotRecord
+
+    rows = [
+        ("/art/1.html", "2020-03-20"),  # fetched by the crawl already
+        ("/art/2.html", "2020-03-18"),
+        ("/art/3.pdf", "2020-03-17"),  # a document, not a page
+        ("http://other.example/x.html", "2020-03-16"),  # another host
+        ("/art/4.html", "2020-03-15"),
+        ("/art/5.html", "2020-03-01"),
+        ("/art/6.html", "2020-02-01"),
+    ]
+    items = "".join(
+        f'<li><a href="{href}">第{n}条通知标题内容</a><span>{day}</span></li>'
+        for n, (href, day) in enumerate(rows)
+    )
+    body = f"<html><body><div class='list'><ul>{items}</ul></div></body></html>".encode()
+    base = "http://127.0.0.9:8000"
+    record = SnapshotRecord(
+        site_code="x",
+        url=f"{base}/col/tzgg/index.html",
+        crawl_id=1,
+        kind="rendered",
+        status=200,
+        body=body,
+        headers={"content-type": ["text/html; charset=utf-8"]},
+        fetched_at=datetime.now(UTC),
+    )
+    got = unfetched_items([record], {f"{base}/art/1.html"}, date(2020, 3, 31), per_list=3)
+    assert got == [(f"{base}/art/{n}.html", record.url) for n in (2, 4, 5)]

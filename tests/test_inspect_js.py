@@ -86,11 +86,17 @@ def test_scripted_columns_are_rendered_and_judged_on_their_items(js_farm) -> Non
     assert ("栏目不更新" in outcome.score.veto_names) == bool(expected_vetoes)
     with store.session() as session:
         options = session.get(Run, rendered.run_id).options
-        kinds = session.scalars(
-            select(Snapshot.url).where(Snapshot.crawl_id == rendered.crawl_id, Snapshot.kind == "rendered")
+        snaps = session.execute(
+            select(Snapshot.url, Snapshot.referrer, Snapshot.kind).where(Snapshot.crawl_id == rendered.crawl_id)
         ).all()
-    assert set(kinds) == scripted
+    columns = {url for url, referrer, kind in snaps if kind == "rendered" and referrer == url}
+    followed = {(url, referrer) for url, referrer, kind in snaps if kind == "rendered" and referrer != url}
+    raw = {url for url, _, kind in snaps if kind != "rendered"}
+    assert columns == scripted
     assert options["render"]["rendered"] == len(scripted) and options["render"]["failed"] == {}
+    # the newest items of the scripted lists the crawl could not see were fetched through Chromium
+    assert options["render"]["followed"] == len(followed)
+    assert all(referrer in scripted and url not in raw for url, referrer in followed)
     assert options["browser"]["chromium"] == "/usr/bin/chromium" and options["browser"]["started"]
     assert rendered.notes == []
 

@@ -22,13 +22,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from govinspect.extract.columns import discover_columns, find_sitemap_link
 from govinspect.extract.listing import list_items
 from govinspect.extract.page import Page, parse_page
-from govinspect.fetch.browser import BrowserSession, BrowserUnavailable
+from govinspect.fetch.browser import BrowserSession, BrowserUnavailable, Rendered
+from govinspect.fetch.links import is_file_url
 from govinspect.runs.model_builder import OK_STATUSES, StoredPage
 from govinspect.scoring.profile import Profile
 from govinspect.store.snapshots import SnapshotRecord, SnapshotStore
@@ -52,6 +54,7 @@ _EMPTY_CONTAINER_BYTES_RE = re.compile(
     re.I,
 )
 _SCRIPT_BYTES_RE = re.compile(rb"<script\b", re.I)
+FOLLOW_PER_LIST = 3  # newest items of each rendered list fetched when the crawl never saw them
 NEARLY_EMPTY_TEXT = 60  # visible characters of a homepage below which scripts must be drawing it
 
 
@@ -172,6 +175,7 @@ class RenderReport:
     detected: int = 0
     rendered: int = 0
     skipped: int = 0  # beyond the per-site limit, or Chromium unavailable
+    followed: int = 0  # newest items of rendered lists, fetched because the crawl could not see them
     failed: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     pages: list[dict[str, Any]] = field(default_factory=list)  # the first few, as examples
@@ -183,6 +187,7 @@ class RenderReport:
             "detected": self.detected,
             "rendered": self.rendered,
             "skipped": self.skipped,
+            "followed": self.followed,
             "failed": dict(self.failed),
             "reasons": dict(self.reasons),
             "pages": self.pages[:50],
@@ -228,8 +233,13 @@ def render_site(
     report: RenderReport,
     *,
     limit: int = 20,
+    follow: int = FOLLOW_PER_LIST,
 ) -> int:
-    """Render one site's pages that need it and store them; returns how many rendered snapshots were stored."""
+    """Render one site's pages that need it and store them; returns how many rendered snapshots were stored.
+
+    A rendered list's newest ``follow`` items the crawl never fetched (their links only exist once the script
+    ran) are fetched through Chromium too and stored under their own URL with the list as referrer, so their
+    dates and content are judged like any article's; they count against ``limit``."""
     needs = plan_renders(stored, home_url, profile, as_of, limit=limit + 1)
     if len(needs) > limit:
         report.skipped += 1  # at least one more than the limit; the exact count would cost more parsing
@@ -255,24 +265,64 @@ def render_site(
         if outcome != "ok":
             report.failed[outcome] += 1  # the raw snapshot stays the one extraction reads
             continue
-        assert result.html is not None
-        records.append(
-            SnapshotRecord(
-                site_code=site_code,
-                url=need.url,
-                crawl_id=crawl_id,
-                kind=RENDERED,
-                final_url=result.final_url,
-                status=result.status,
-                headers={"content-type": ["text/html; charset=utf-8"]},
-                content_type="text/html; charset=utf-8",
-                encoding="utf-8",
-                body=result.html.encode("utf-8"),
-                fetched_at=datetime.now(UTC),
-                elapsed_ms=result.elapsed_ms,
-                referrer=need.url,
-            )
-        )
+        records.append(_rendered_record(site_code, crawl_id, need.url, result, need.url))
+    rendered = len(records)
+    fetched = {u for snap in stored for u in (snap.url, snap.final_url or snap.url)}
+    room = max(0, limit - len(needs))
+    for url, referrer in unfetched_items(records, fetched, as_of, per_list=follow)[:room]:
+        result = session.render(url)
+        if result.error or not result.html or result.status not in OK_STATUSES:
+            report.failed["followed"] += 1
+            continue
+        records.append(_rendered_record(site_code, crawl_id, url, result, referrer))
+        report.followed += 1
     snapshots.save_many(records)
-    report.rendered += len(records)
+    report.rendered += rendered
     return len(records)
+
+
+def _rendered_record(
+    site_code: str, crawl_id: int, url: str, result: Rendered, referrer: str
+) -> SnapshotRecord:
+    assert result.html is not None
+    return SnapshotRecord(
+        site_code=site_code,
+        url=url,
+        crawl_id=crawl_id,
+        kind=RENDERED,
+        final_url=result.final_url,
+        status=result.status,
+        headers={"content-type": ["text/html; charset=utf-8"]},
+        content_type="text/html; charset=utf-8",
+        encoding="utf-8",
+        body=result.html.encode("utf-8"),
+        fetched_at=datetime.now(UTC),
+        elapsed_ms=result.elapsed_ms,
+        referrer=referrer,
+    )
+
+
+def unfetched_items(
+    rendered: Sequence[SnapshotRecord], fetched: set[str], as_of: date, *, per_list: int = FOLLOW_PER_LIST
+) -> list[tuple[str, str]]:
+    """(item URL, list URL) for each rendered column's newest items on the list's own host that no snapshot
+    holds, newest first within a list. Pure."""
+    out: list[tuple[str, str]] = []
+    seen = set(fetched)
+    for record in rendered:
+        page_url = record.final_url or record.url
+        page = parse_page(page_url, record.body or b"", headers=record.headers, reference=as_of)
+        items = sorted(
+            list_items(page, reference=as_of).items, key=lambda it: it.date or date.min, reverse=True
+        )
+        host = urlsplit(page_url).netloc
+        taken = 0
+        for item in items:
+            if taken >= per_list:
+                break
+            if urlsplit(item.url).netloc != host or item.url in seen or is_file_url(item.url):
+                continue
+            seen.add(item.url)
+            out.append((item.url, record.url))
+            taken += 1
+    return out
