@@ -87,7 +87,7 @@ def plan_error_field(message: str) -> str:
     """Which field a ``make_plan`` refusal is about ("" for the form as a whole)."""
     if "复查" in message and ("检查期" in message or "晚于" in message):
         return "include_failed_from"
-    return ""
+    return "ratio" if "比例" in message else ""
 
 
 # -- the start form -------------------------------------------------------------------------------------------

@@ -311,7 +311,8 @@ def run_page(request: Request, user: User_, run_id: int) -> Response:
     web = context(request)
     with web.read() as session:
         detail = data.run_detail(session, user, run_id)
-    progress = progress_for(request, user, run_id) if user.sees_all else None
+    inspected = detail.run.kind in (data.RUN_KINDS["inspect"], data.RUN_KINDS["recheck"])
+    progress = progress_for(request, user, run_id) if user.sees_all and inspected else None
     return render(request, "run.html", detail=detail, progress=progress, nav="runs")
 
 
