@@ -165,3 +165,74 @@ def test_token_scores_sum_to_sentence_score() -> None:
     scores = lm.token_scores(tokens)
     assert len(scores) == len(tokens) + 1  # and the end of the sentence
     assert sum(scores) == pytest.approx(lm.score(tokens), abs=1e-3)
+
+
+@needs_lm
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Real words: 问责 and 维稳 are missing from jieba's dictionary but known to the model's vocabulary;
+        # 察看/查看 and 法治/法制 are pairs of the curated list where both words are right.
+        "对工作推进不力、措施落实不到位的单位和个人严肃问责。",
+        "扎实做好信访维稳工作，确保社会大局稳定。",
+        "市政府主要负责同志带队深入工业园区，实地察看安全生产工作开展情况。",
+        "全面推进依法治国，加快建设法治政府。",
+    ],
+)
+def test_real_words_not_flagged(text: str) -> None:
+    assert typo.find_typos(text) == []
+
+
+def test_valid_pairs_data() -> None:
+    pairs = typo.valid_pairs()
+    assert frozenset(("察看", "查看")) in pairs
+    assert all(len(p) == 2 for p in pairs)
+
+
+@needs_lm
+def test_traditional_text_read_in_simplified_form() -> None:
+    # A page in traditional characters (gov.cn serves 繁体 pages): its characters are not typos, its typos are.
+    text = "國家自然科學獎分為一等獎、二登獎兩個等級。"
+    findings = typo.find_typos(text)
+    assert [(f.text, f.suggestion) for f in findings] == [("登", "等")]
+    assert text[findings[0].start : findings[0].end] == "登"
+    assert typo.find_typos("湖北省人民政府辦公廳關於全省政府網站抽查情況的通報") == []
+
+
+def test_traditional_characters_in_simplified_text_left_alone() -> None:
+    # One traditional form in simplified text is protected, not read as its simplified form (乾 is not 干 here).
+    text = "乾隆年间修建的古建筑得到有效保护"
+    view, protected = typo.simplified_view(text, [])
+    assert view == text
+    assert (0, 1) in protected
+
+
+@needs_lm
+def test_close_corrections_judged_again_together() -> None:
+    # 起 -> 期 reads better only while 施形 is still wrong beside it; once 施行 is applied it is dropped.
+    text = "本条例自发布之日起施形。"
+    assert [(f.text, f.suggestion) for f in typo.find_typos(text)] == [("形", "行")]
+
+
+def test_tree_model_compiled_matches_walk() -> None:
+    import random
+
+    from govinspect.text.typo_model import load_model, parse
+
+    model = load_model(typo.FEATURES)
+    assert model is not None, "data/typo_model.json is missing or was fitted on other features"
+    rng = random.Random(5)
+    for _ in range(200):
+        x = [rng.uniform(-8, 8) for _ in typo.FEATURES]
+        assert model.score(x) == pytest.approx(model.walk(x), abs=1e-9)
+    assert parse(model.to_json()) == model
+    # A model fitted on other features is not used: the checker falls back to the margins.
+    assert load_model((*typo.FEATURES, "extra")) is None
+
+
+@needs_lm
+def test_judged_by_trees_with_the_model() -> None:
+    how, _ = typo.judge()
+    assert how == "trees"
+    f = typo.find_typos("国家自然科学奖分为一等奖、二登奖两个等级。")[0]
+    assert f.evidence["judge"] == "trees"

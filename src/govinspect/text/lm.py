@@ -71,6 +71,15 @@ class WordLM:
             out.append(scores[-1])
         return out
 
+    def full_scores(
+        self, tokens: Sequence[str], bos: bool = True, eos: bool = True
+    ) -> list[tuple[float, int]]:
+        """(log10 probability, length of the n-gram the model matched) of each piece, then of the end of the
+        sentence when ``eos``: a correction that turns unigram back-offs into known bigrams and trigrams is more
+        credible than its probability gain alone says."""
+        text = " ".join(self.pieces(tokens))
+        return [(s, n) for s, n, _ in self._model.full_scores(text, bos=bos, eos=eos)]
+
     def __contains__(self, word: str) -> bool:
         return word in self._model
 

@@ -2,22 +2,29 @@
 
 How a typo is found, cheapest test first:
 
+0. A text written in traditional characters is read in its simplified form (a traditional character is not a
+   typo); the odd traditional character in simplified text is left alone.
 1. The text is cut into runs of Chinese characters; protected spans (names, footers, identifiers the caller
    passes) and everything that is not a Han character end a run, so they are never read or changed.
 2. Each run is segmented with jieba (dictionary only, no HMM: the HMM would glue a typo to its neighbours into an
-   invented "new word"). A character that jieba leaves on its own and that no dictionary word covers is a suspect;
-   characters inside dictionary words are left alone (real-word errors such as 再/在 are out of reach here, on
-   purpose: they cost precision).
+   invented "new word"). A character that jieba leaves on its own is a suspect; it is "covered" when a dictionary
+   word or a word of the language model's vocabulary holds it (问责 and 维稳 are missing from jieba's dictionary).
+   Characters inside short dictionary words are tried only where the text reads badly (real-word errors).
 3. Candidates for a suspect are the characters that, put in its place, make a common dictionary word with its
    neighbours (a masked-word index over jieba's dictionary, proper nouns excluded, so a correction never invents a
    name) and that are confusable with it: same pinyin, other tone, similar pinyin, or similar shape
-   (``confusion.py``).
-4. Each candidate is scored with Debian's KenLM word trigram on a few words either side; it is reported when the
-   corrected text is more probable by a margin that depends on the kind of confusion (margins tuned for precision
-   on one half of the official-document set in ``bench/text/spelling.py`` and checked on the other half).
+   (``confusion.py``); whole words are tried against their homophones. A covered character is never replaced by
+   one only written or read somewhat alike, and pairs of words where both are right (``data/typo_words.yaml``:
+   察看/查看) are never corrected either way.
+4. Each candidate is scored with Debian's KenLM word trigram on a few words either side (the gain in log10
+   probability), described by a few more facts (how common both words are, whether the model knows the original
+   as a word, n-gram orders matched before and after) and judged by boosted trees (``typo_model.py``,
+   ``data/typo_model.json``: fitted on the development half of the official-document set only by
+   ``bench/text/spelling.py --train``; the held-out half checks it). Corrections close together are judged again
+   with each other applied.
 
-Without the KenLM model the checker falls back to jieba's unigram word counts with higher margins: fewer typos
-found, stated by ``typo_mode()``.
+Without the KenLM model the checker falls back to jieba's unigram word counts with fixed margins by kind of
+confusion: fewer typos found, stated by ``typo_mode()``.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from govinspect.text.confusion import (
     MASK,
@@ -40,10 +49,12 @@ from govinspect.text.confusion import (
 )
 from govinspect.text.finding import TextFinding
 from govinspect.text.lm import WordLM, lm_status, load_lm
+from govinspect.text.typo_model import TreeModel, load_model
 
 CHECK = "content.typo"
 # Minimum gain in log10 probability of the corrected window, by scorer and confusion kind; "kind+" applies when
-# the original already made a dictionary word (a real-word error needs more evidence).
+# the original already made a dictionary word (a real-word error needs more evidence). With KenLM these are only
+# the fallback when the trees of typo_model.py are missing; the unigram mode always uses them.
 THRESHOLDS: dict[str, dict[str, float]] = {
     # Tuned on the even lines of odw_train.tsv for finding precision >= 0.92 (bench/text/spelling.py --tune),
     # then rounded so that a "+" margin is never below its plain one. Re-tuning with the in-word candidates
@@ -64,6 +75,17 @@ CONTEXT_WORDS = 2
 # official text; nine in ten of the words holding a typo in the development half).
 UNLIKELY = 8.0
 WORD_CHECK_LENGTHS = (2, 3)
+FEATURE_FLOOR = 0.0
+_KINDS = ("pinyin", "tone", "shape", "fuzzy", "word", "pair")
+FEATURES = (
+    "gain", "gain_per_char", "extra_chars", "covered", *(f"kind_{k}" for k in _KINDS), "log_freq_word",
+    "log_freq_original", "log_freq_wrong", "log_freq_right", "ngram_order_gain", "ngram_known_gain",
+    "worst_original", "worst_corrected", "pieces_merged", "word_len", "lm_word_original", "lm_word_corrected", "bias",
+)  # fmt: skip
+# Corrections closer than this many characters are judged again with each other applied (``_recheck``).
+NEAR = 8
+# Share of a text's Han characters that must have a simplified form for it to be read as a traditional text.
+TRADITIONAL_SHARE = 0.15  # about a third in traditional text; a name such as 乾隆 in simplified text is one
 _KIND_ZH = {"pinyin": "同音", "tone": "音近（声调不同）", "fuzzy": "音近", "shape": "形近"}
 
 
@@ -83,6 +105,7 @@ class Candidate:
     covered: bool  # the original already made a dictionary word (a real-word error needs more evidence)
     word: str  # the dictionary word the correction makes
     word_pos: int  # its offset in the checked text: the correction relies on the rest of it being right
+    feats: tuple[float, ...] | None = None  # what the classifier judges (KenLM mode, gain >= FEATURE_FLOOR)
 
     @property
     def end(self) -> int:
@@ -156,8 +179,25 @@ def _runs(text: str, protected: Sequence[tuple[int, int]]) -> Iterator[tuple[int
         yield start, text[start:]
 
 
-def _suspects(run: str, tokens: list[str], words: WordIndex) -> Iterator[tuple[int, int, bool]]:
-    """(position in run, index of its token, covered) for characters jieba leaves on their own."""
+def _lm_cover(text: str, i: int, j: int, vocab: WordLM | None) -> int:
+    """Length of the longest word of the model's vocabulary (2-4 characters) in ``text`` that holds one of the
+    characters text[i:j]; 0 when none. The libime vocabulary knows current words jieba's dictionary lacks
+    (问责, 维稳): a character inside one is not a broken word."""
+    if vocab is None:
+        return 0
+    n = len(text)
+    for length in range(MAX_WORD, MIN_WORD - 1, -1):
+        for a in range(max(0, i - length + 1), min(j - 1, n - length) + 1):
+            if text[a : a + length] in vocab:
+                return length
+    return 0
+
+
+def _suspects(
+    run: str, tokens: list[str], words: WordIndex, vocab: WordLM | None = None
+) -> Iterator[tuple[int, int, bool]]:
+    """(position in run, index of its token, covered) for characters jieba leaves on their own; covered when a
+    dictionary word or a word of the model's vocabulary holds the character."""
     freq = words.freq
     proper = words.proper
     pos = 0
@@ -174,21 +214,35 @@ def _suspects(run: str, tokens: list[str], words: WordIndex) -> Iterator[tuple[i
                         break
                 if covered:
                     break
-            yield i, k, covered
+            yield i, k, covered or _lm_cover(run, i, i + 1, vocab) > 0
         pos += len(tok)
 
 
-def _fills(run: str, i: int, words: WordIndex) -> dict[str, tuple[int, int]]:
-    """Characters that make a dictionary word at position i of run -> (start, end) of the longest such word."""
+_KEY_SETS: dict[str, frozenset[str]] = {}
+
+
+def _key_set(ch: str, near: dict[str, str]) -> frozenset[str]:
+    """The characters of ``near`` (the confusables of ``ch``) as a set, kept per character."""
+    out = _KEY_SETS.get(ch)
+    if out is None:
+        out = _KEY_SETS[ch] = frozenset(near)
+    return out
+
+
+def _fills(run: str, i: int, words: WordIndex, near: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Characters of ``near`` that make a dictionary word at position i of run -> (start, end) of the longest
+    such word. (The intersection runs in C: the masked keys of common neighbours hold hundreds of characters.)"""
     out: dict[str, tuple[int, int]] = {}
     n = len(run)
     masked = words.masked
+    allowed = _key_set(run[i], near)
     for length in range(MAX_WORD, MIN_WORD - 1, -1):
         for a in range(max(0, i - length + 1), min(i, n - length) + 1):
-            key = run[a:i] + MASK + run[i + 1 : a + length]
-            for ch in masked.get(key, ""):
-                if ch not in out:
-                    out[ch] = (a, a + length)
+            fill = masked.get(run[a:i] + MASK + run[i + 1 : a + length])
+            if fill:
+                for ch in sorted(allowed.intersection(fill)):
+                    if ch not in out:
+                        out[ch] = (a, a + length)
     return out
 
 
@@ -211,11 +265,49 @@ def _homophones(unit: str, words: WordIndex) -> list[str]:
     return out
 
 
+_T2S: list[object] = []
+
+
+@lru_cache(maxsize=65536)
+def _simplified(ch: str) -> str:
+    """The simplified form of one character (itself when it has none, or when OpenCC maps it to more than one)."""
+    if not _is_han(ch):
+        return ch
+    if not _T2S:
+        import opencc
+
+        _T2S.append(opencc.OpenCC("t2s"))
+    out = _T2S[0].convert(ch)  # type: ignore[attr-defined]
+    return out if len(out) == 1 else ch
+
+
+def simplified_view(text: str, protected: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """The text the checker reads, of the same length: a traditional character is not a typo. A text written in
+    traditional characters (gov.cn serves 繁体 pages; two or more and at least TRADITIONAL_SHARE of its Han
+    characters have a simplified form) is read in simplified form; in a simplified text the few traditional characters are left
+    alone (protected), so a simplified name such as 乾隆 is never read as 干隆."""
+    han = changed = 0
+    view = []
+    for ch in text:
+        simple = _simplified(ch)
+        han += _is_han(ch)
+        changed += simple != ch
+        view.append(simple)
+    if not changed:
+        return text, list(protected)
+    if changed >= 2 and changed >= TRADITIONAL_SHARE * han:
+        return "".join(view), list(protected)
+    extra = [(i, i + 1) for i, (a, b) in enumerate(zip(text, view, strict=True)) if a != b]
+    return text, [*protected, *extra]
+
+
 def candidates(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
-    """Every scored candidate correction (before thresholds), for the checker and for tuning."""
+    """Every scored candidate correction (before thresholds), for the checker and for tuning; positions are those
+    of ``text``, characters those of its simplified view (``simplified_view``)."""
     words = word_index()
     _, scorer = _scorer()
     out: list[Candidate] = []
+    text, protected = simplified_view(text, protected)
     for offset, run in _runs(text, protected):
         _RunScorer(run, words, scorer).candidates(offset, out)
     return out
@@ -233,25 +325,86 @@ class _RunScorer:
         self._base: dict[tuple[int, int], float] = {}
         self.unlikely: set[int] = set()  # dictionary words where the text reads badly (see UNLIKELY)
 
-    def gain(self, a: int, b: int, new: str) -> float:
-        """log10 gain of making run[a:b] the word ``new``, scored on the words around it.
-
-        The corrected tokens are built, not re-segmented: the tokens that run[a:b] cuts keep their outer parts,
-        the new word is one token (jieba would segment it so too, and this is several times cheaper)."""
+    def _window(self, a: int, b: int, new: str) -> tuple[int, int, list[str]]:
+        """(k0, k1, corrected tokens): the original window is tokens[k0:k1]. The corrected tokens are built, not
+        re-segmented: the tokens that run[a:b] cuts keep their outer parts, the new word is one token (jieba
+        would segment it so too, and this is several times cheaper)."""
         tokens, starts = self.tokens, self.starts
         first = bisect_right(starts, a) - 1
         last = bisect_left(starts, b)  # first token starting at or after b
         k0, k1 = max(0, first - CONTEXT_WORDS), min(len(tokens), last + CONTEXT_WORDS)
-        bos, eos = k0 == 0, k1 == len(tokens)
-        base = self._base.get((k0, k1))
-        if base is None:
-            base = self._base[(k0, k1)] = self.scorer.score(tokens[k0:k1], bos=bos, eos=eos)
         mid = [new]
         if starts[first] < a:
             mid.insert(0, self.run[starts[first] : a])
         if starts[last] > b:
             mid.append(self.run[b : starts[last]])
-        return self.scorer.score([*tokens[k0:first], *mid, *tokens[last:k1]], bos=bos, eos=eos) - base
+        return k0, k1, [*tokens[k0:first], *mid, *tokens[last:k1]]
+
+    def gain(self, a: int, b: int, new: str) -> float:
+        """log10 gain of making run[a:b] the word ``new``, scored on the words around it."""
+        k0, k1, fixed = self._window(a, b, new)
+        bos, eos = k0 == 0, k1 == len(self.tokens)
+        base = self._base.get((k0, k1))
+        if base is None:
+            base = self._base[(k0, k1)] = self.scorer.score(self.tokens[k0:k1], bos=bos, eos=eos)
+        return self.scorer.score(fixed, bos=bos, eos=eos) - base
+
+    def add(
+        self,
+        out: list[Candidate],
+        offset: int,
+        i: int,
+        wrong: str,
+        right: str,
+        kind: str,
+        covered: bool,
+        a: int,
+        b: int,
+        word: str,
+    ) -> None:
+        """Append the candidate replacing run[i:i+len(wrong)] by ``right`` so that run[a:b] reads ``word``;
+        scored, and described by ``features`` when its gain makes it worth judging. Nothing when the two words
+        are a pair of the curated list where both are right (察看/查看)."""
+        if frozenset((self.run[a:b], word)) in valid_pairs():
+            return
+        gain = self.gain(a, b, word)
+        feats = None
+        if gain >= FEATURE_FLOOR and isinstance(self.scorer, WordLM):
+            feats = self.features(i, wrong, right, kind, covered, a, b, word, gain)
+        out.append(Candidate(offset + i, wrong, right, kind, gain, covered, word, offset + a, feats))
+
+    def features(
+        self, i: int, wrong: str, right: str, kind: str, covered: bool, a: int, b: int, word: str, gain: float
+    ) -> tuple[float, ...]:
+        """What the classifier of ``WEIGHTS`` judges a candidate on (see ``FEATURES`` for the names)."""
+        assert isinstance(self.scorer, WordLM)
+        freq = self.words.freq
+        k0, k1, fixed = self._window(a, b, word)
+        bos, eos = k0 == 0, k1 == len(self.tokens)
+        orig = self.scorer.full_scores(self.tokens[k0:k1], bos=bos, eos=eos)
+        new = self.scorer.full_scores(fixed, bos=bos, eos=eos)
+        n = len(right)
+        lg = math.log10
+        return (
+            gain,
+            gain / n,
+            n - 1.0,
+            float(covered),
+            *(float(kind == k) for k in _KINDS),
+            lg(1 + freq.get(word, 0)),
+            lg(1 + freq.get(self.run[a:b], 0)),
+            lg(1 + freq.get(wrong, 0)),
+            lg(1 + freq.get(right, 0)),
+            sum(x for _, x in new) - sum(x for _, x in orig),
+            sum(x >= 2 for _, x in new) - sum(x >= 2 for _, x in orig),
+            min(x for x, _ in orig),
+            min(x for x, _ in new),
+            len(orig) - len(new),
+            float(len(word)),
+            float(_lm_cover(self.run, i, i + n, self.scorer)),
+            float(_lm_cover(self.run[:i] + right + self.run[i + len(wrong) :], i, i + n, self.scorer)),
+            1.0,
+        )
 
     def _in_words(self, offset: int, out: list[Candidate]) -> None:
         """Real-word errors: a character of a short dictionary word replaced by one read alike that makes another
@@ -270,25 +423,28 @@ class _RunScorer:
             for i in range(starts[k], starts[k + 1]):
                 wrong = run[i]
                 near = confusables(wrong)
-                for right, (a, b) in _fills(run, i, words).items():
+                for right, (a, b) in _fills(run, i, words, near).items():
                     kind = near.get(right)
                     if kind in _SOUND:
                         word = run[a:i] + right + run[i + 1 : b]
-                        gain = self.gain(a, b, word)
-                        out.append(Candidate(offset + i, wrong, right, kind, gain, True, word, offset + a))
+                        self.add(out, offset, i, wrong, right, kind, True, a, b, word)
 
     def candidates(self, offset: int, out: list[Candidate]) -> None:
         run, words, tokens, starts = self.run, self.words, self.tokens, self.starts
         freq = words.freq
-        for i, _, covered in _suspects(run, tokens, words):
+        vocab = self.scorer if isinstance(self.scorer, WordLM) else None
+        for i, _, covered in _suspects(run, tokens, words, vocab):
             wrong = run[i]
             near = confusables(wrong)
-            for right, (a, b) in _fills(run, i, words).items():
+            # A character inside a word of the model's vocabulary (问责, 维稳) is not replaced by one merely written
+            # or read somewhat alike: one typo in a hundred among such candidates in the development half.
+            in_word = covered and _lm_cover(run, i, i + 1, vocab) > 0
+            for right, (a, b) in _fills(run, i, words, near).items():
                 kind = near.get(right)
-                if kind is not None:
-                    word = run[a:i] + right + run[i + 1 : b]
-                    gain = self.gain(a, b, word)
-                    out.append(Candidate(offset + i, wrong, right, kind, gain, covered, word, offset + a))
+                if kind is None or (in_word and kind in _LOOSE):
+                    continue
+                word = run[a:i] + right + run[i + 1 : b]
+                self.add(out, offset, i, wrong, right, kind, covered, a, b, word)
         self._in_words(offset, out)
         for first, last in _units(tokens):
             a, b = starts[first], starts[last]
@@ -299,21 +455,27 @@ class _RunScorer:
                 # A much rarer homophone is not what the writer meant (cheap filter before the model).
                 if freq.get(right, 0) * HOMOPHONE_RATIO < unit_freq:
                     continue
-                gain = self.gain(a, b, right)
                 # Report only the characters that change (二登 -> 二等 is a typo of 登).
                 p, q = 0, len(unit)
                 while unit[p] == right[p]:
                     p += 1
                 while unit[q - 1] == right[q - 1]:
                     q -= 1
-                out.append(
-                    Candidate(
-                        offset + a + p, unit[p:q], right[p:q], kind, gain, unit_freq > 0, right, offset + a
-                    )
-                )
+                self.add(out, offset, a + p, unit[p:q], right[p:q], kind, unit_freq > 0, a, b, right)
 
 
 _SOUND = frozenset({"pinyin", "tone"})
+_LOOSE = frozenset({"shape", "fuzzy"})
+WORDS_PATH = Path(__file__).with_name("data") / "typo_words.yaml"
+
+
+@lru_cache(maxsize=1)
+def valid_pairs() -> frozenset[frozenset[str]]:
+    """Pairs of words read alike where both are right (``data/typo_words.yaml``), never corrected either way."""
+    import yaml
+
+    data = yaml.safe_load(WORDS_PATH.read_text(encoding="utf-8")) or {}
+    return frozenset(frozenset(p) for p in data.get("valid_pairs", ()) if len(p) == 2 and p[0] != p[1])
 
 
 def _conflict(c: Candidate, t: Candidate) -> bool:
@@ -322,21 +484,78 @@ def _conflict(c: Candidate, t: Candidate) -> bool:
     return (c.pos < t_word_end and t.word_pos < c.end) or (t.pos < c_word_end and c.word_pos < t.end)
 
 
-def select(cands: Sequence[Candidate], thresholds: dict[str, float]) -> dict[int, Candidate]:
-    """The correction reported at each position: the most probable candidate past its margin."""
+Judge = Callable[[Candidate], float]
+
+
+def margin_judge(thresholds: dict[str, float]) -> Judge:
+    """Fixed margins on the gain by confusion kind (the weaker mode, and the fallback without the trees)."""
+    return lambda c: c.margin(thresholds)
+
+
+def model_judge(model: TreeModel) -> Judge:
+    """The trees' score less their threshold; a candidate the model was not asked about is never reported."""
+    return lambda c: -math.inf if c.feats is None else model.score(c.feats) - model.threshold
+
+
+def judge() -> tuple[str, Judge]:
+    """(how candidates are judged, the judge): the trees with KenLM, else the margins of the scorer's mode."""
+    mode, _ = _scorer()
+    if mode == "kenlm" and (model := load_model(FEATURES)) is not None:
+        return "trees", model_judge(model)
+    return "margins", margin_judge(THRESHOLDS[mode])
+
+
+def select(cands: Sequence[Candidate], judge: Judge | dict[str, float]) -> dict[int, Candidate]:
+    """The correction reported at each position: the best-judged candidate past its margin that no better one
+    excludes. ``judge`` may be a table of margins (as ``margin_judge``)."""
+    if isinstance(judge, dict):
+        judge = margin_judge(judge)
+    scored = sorted(((judge(c), k, c) for k, c in enumerate(cands)), key=lambda x: (-x[0], x[1]))
     taken: list[Candidate] = []
-    for c in sorted(cands, key=lambda c: c.margin(thresholds), reverse=True):
-        if c.margin(thresholds) < 0:
+    for margin, _, c in scored:
+        if margin < 0:
             break
         if not any(_conflict(c, t) for t in taken):
             taken.append(c)
     return {c.pos: c for c in taken}
 
 
+def _recheck(
+    text: str, protected: Sequence[tuple[int, int]], best: dict[int, Candidate], decide: Judge
+) -> dict[int, Candidate]:
+    """Corrections close together were each judged with the other's error still in its context (之日起施形:
+    起 -> 期 reads better only beside 施形). The best of each such cluster is applied and the others are judged
+    again on that text (a window around the cluster); those not found again are dropped."""
+    if len(best) < 2:
+        return best
+    out = dict(best)
+    items = sorted(best.values(), key=lambda c: c.pos)
+    clusters: list[list[Candidate]] = [[items[0]]]
+    for c in items[1:]:
+        if c.pos - clusters[-1][-1].end <= NEAR:
+            clusters[-1].append(c)
+        else:
+            clusters.append([c])
+    for cluster in clusters:
+        if len(cluster) < 2:
+            continue
+        top = max(cluster, key=decide)
+        a = max(0, min(c.word_pos for c in cluster) - NEAR)
+        b = min(len(text), max(c.word_pos + len(c.word) for c in cluster) + NEAR)
+        fixed = text[: top.pos] + top.right + text[top.end :]
+        spans = [(max(s, a) - a, min(e, b) - a) for s, e in protected if e > a and s < b]
+        again = select(candidates(fixed[a:b], spans), decide)
+        for c in cluster:
+            if c is not top and ((d := again.get(c.pos - a)) is None or d.right != c.right):
+                del out[c.pos]
+    return out
+
+
 def find_typos(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[TextFinding]:
     """Typos in ``text`` as ``content.typo`` deductions; characters inside ``protected`` spans are never read."""
     mode, _ = _scorer()
-    best = select(candidates(text, protected), THRESHOLDS[mode])
+    how, decide = judge()
+    best = _recheck(text, protected, select(candidates(text, protected), decide), decide)
     findings = []
     for pos in sorted(best):
         c = best[pos]
@@ -345,7 +564,7 @@ def find_typos(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Tex
                 check=CHECK,
                 start=pos,
                 end=c.end,
-                text=c.wrong,
+                text=text[pos : c.end],
                 suggestion=c.right,
                 severity="deduction",
                 message=(
@@ -353,7 +572,13 @@ def find_typos(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Tex
                     if c.kind in ("word", "pair")
                     else f"疑似错别字：“{c.wrong}”应为“{c.right}”（{_KIND_ZH[c.kind]}字，可组成“{c.word}”）"
                 ),
-                evidence={"kind": c.kind, "gain": round(c.gain, 2), "word": c.word, "scorer": mode},
+                evidence={
+                    "kind": c.kind,
+                    "gain": round(c.gain, 2),
+                    "word": c.word,
+                    "scorer": mode,
+                    "judge": how,
+                },
             )
         )
     return findings
