@@ -156,7 +156,44 @@ def test_links_that_only_look_relative_still_reach_their_host() -> None:
 
 
 def test_hidden_text_is_read_in_the_parts_the_markup_gives() -> None:
-    # A term after a child element (a tail) counts; a term split by a comment is two parts, not one word.
+    # A term after a child element (a tail) counts; a comment or spaces put inside a term do not hide it.
     assert checks(page('<div style="display:none"><b>x</b>澳门新葡京</div>')) == [("content.illegal", "veto")]
-    assert checks(page("<p>新葡<!-- -->京</p>")) == []
+    assert checks(page("<p>新葡<!-- -->京</p>")) == [("content.illegal", "notice")]
     assert checks(page("<p>新葡京</p>")) == [("content.illegal", "notice")]
+    assert checks(page("<p>体育彩票公益金、文化娱乐场所、成人教育</p>")) == []
+
+
+def test_the_farms_gambling_link_texts_are_vetoes_when_hidden() -> None:
+    from govinspect.farm.text import GAMBLING_TEXTS
+
+    for text in (*GAMBLING_TEXTS, "澳門葡京娛樂場", "百 家 乐", "百-家-乐真人", "ＢＥＴ３６５"):
+        for hide in ("display:none", "position:absolute;left:-9999px;top:-9999px"):
+            html = page(f'<div style="{hide}"><a href="http://127.0.0.9:8000/bc/1.html">{text}</a></div>')
+            assert checks(html) == [("content.dark_link", "veto")], (text, hide)
+
+
+def test_spam_term_strength() -> None:
+    hidden = '<div style="display:none"><a href="http://x.example.com/">{}</a></div>'
+    # one weak family word is a notice; two different ones, or a strong term, a veto
+    assert checks(page(hidden.format("彩票开奖"))) == [("content.dark_link", "notice")]
+    assert checks(page(hidden.format("葡京 娱乐场"))) == [("content.dark_link", "veto")]
+    # law-enforcement wording beside a term: news of a crackdown, a notice
+    assert checks(page(hidden.format("严厉打击网络赌场"))) == [("content.dark_link", "notice")]
+    assert checks(page('<a href="http://x.example.com/">警方破获网络赌场案</a>')) == [
+        ("content.illegal", "notice")
+    ]
+    # lawful forms holding a term are ordinary government links
+    for lawful in ("中国福利彩票发行中心", "成人高考报名", "文化娱乐场所审批"):
+        assert checks(page(f'<a href="http://x.example.com/">{lawful}</a>')) == [], lawful
+        assert checks(page(hidden.format(lawful))) == [("content.dark_link", "notice")], lawful
+    # a strong term in the address itself
+    assert checks(page(hidden.format("点击进入").replace("x.example.com/", "www.bet365.com/"))) == [
+        ("content.dark_link", "veto")
+    ]
+    assert checks(page('<a href="http://www.example.com/pornography-law">法规</a>')) == []
+
+
+def test_illegal_goods_in_traditional_characters() -> None:
+    found = find_illegal_text("出售高仿真槍支彈藥，貨到付款，聯繫ＱＱ：335071899")
+    assert [(f.severity, f.evidence["term"]) for f in found] == [("veto", "仿真槍")]
+    assert find_illegal_text("警方破獲一起出售仿真槍案件") == []

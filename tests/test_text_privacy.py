@@ -64,3 +64,16 @@ def test_a_units_contact_line_stays_a_notice() -> None:
     ):
         assert [f.severity for f in find_privacy_leaks(line)] == ["notice"], line
     assert find_privacy_leaks("您好！我想反映，联系电话13912345678", official_numbers=["13912345678"]) == []
+
+
+def test_first_generation_15_digit_id_needs_region_date_and_wording() -> None:
+    old = "110105491231002"  # 东城区 code, born 1949-12-31
+    found = find_privacy_leaks(f"张某，身份证号：{old}，住址")
+    assert [(f.severity, f.text, f.evidence["kind"]) for f in found] == [
+        ("deduction", "1101*********02", "id_number_15")
+    ]
+    assert old not in found[0].message
+    assert find_privacy_leaks(f"订单编号{old}") == []  # no ID wording beside it
+    assert find_privacy_leaks("身份证号：110105491331002") == []  # month 13
+    assert find_privacy_leaks("身份证号：119905491231002") == []  # no such division code
+    assert find_privacy_leaks(f"身份证号：{old}", official_numbers=[old]) == []

