@@ -77,3 +77,14 @@ def test_first_generation_15_digit_id_needs_region_date_and_wording() -> None:
     assert find_privacy_leaks("身份证号：110105491331002") == []  # month 13
     assert find_privacy_leaks("身份证号：119905491231002") == []  # no such division code
     assert find_privacy_leaks(f"身份证号：{old}", official_numbers=[old]) == []
+
+
+def test_traditional_labels_and_full_width_digits() -> None:
+    found = find_privacy_leaks(
+        "本人身份證號：１１０１０５１９４９１２３１００２Ｘ，聯繫手機１３９１２３４５６７８"
+    )
+    assert [(f.evidence["kind"], f.text) for f in found] == [
+        ("id_number", "1101************2X"),
+        ("mobile", "139****5678"),
+    ]
+    assert find_privacy_leaks("諮詢電話：１３９１２３４５６７８", official_numbers=["13912345678"]) == []

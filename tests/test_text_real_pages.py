@@ -46,3 +46,15 @@ def test_circulars_give_no_serious_finding(path: Path) -> None:
     for day in (_date_of(text), date.today()):
         found = [f for f in check_text(text, as_of=day, typos=False) if f.check in VETO_CHECKS]
         assert found == [], (day, found)
+
+
+@pytest.mark.skipif(not SEEDS, reason=f"no circulars in {SHARED / 'seeds'}")
+def test_circulars_in_traditional_characters_give_no_serious_finding() -> None:
+    """The same correct text written in 繁體 (OpenCC s2t): read as simplified, still nothing to veto."""
+    from opencc import OpenCC
+
+    s2t = OpenCC("s2t")
+    for path in SEEDS:
+        text = s2t.convert(path.read_text(encoding="utf-8"))
+        found = [f for f in check_text(text, as_of=_date_of(text), typos=False) if f.check in VETO_CHECKS]
+        assert found == [], (path.name, found)

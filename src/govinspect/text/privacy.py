@@ -13,8 +13,10 @@ from datetime import date
 from functools import cache
 
 from govinspect.text.finding import TextFinding
+from govinspect.text.spam import readable
 
 CHECK = "content.privacy_leak"
+_FULL_WIDTH_DIGITS = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
 
 _ID = re.compile(r"(?<![0-9A-Za-z_/=.\-])(\d{17}[0-9Xx])(?![0-9A-Za-z_])")
 # First-generation (1984-2004) 15-digit numbers: no check digit, so they count only with ID wording just before.
@@ -135,8 +137,13 @@ def _personal(text: str, start: int, stop: int) -> bool:
 def find_privacy_leaks(
     text: str, *, official_numbers: Iterable[str] = (), as_of: date | None = None
 ) -> list[TextFinding]:
-    """Personal numbers in ``text``; ``official_numbers`` (the site's published contacts) are never reported."""
-    official = {re.sub(r"\D", "", n) for n in official_numbers}
+    """Personal numbers in ``text``; ``official_numbers`` (the site's published contacts) are never reported.
+
+    The text is read with full-width digits folded and traditional characters as simplified (身份證號,
+    聯繫電話), which keeps every offset.
+    """
+    text = readable(text)
+    official = {re.sub(r"\D", "", n.translate(_FULL_WIDTH_DIGITS)) for n in official_numbers}
     findings: list[TextFinding] = []
     taken: list[tuple[int, int]] = []
     for m in _ID.finditer(text):
