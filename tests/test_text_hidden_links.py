@@ -179,9 +179,13 @@ def test_spam_term_strength() -> None:
     assert checks(page(hidden.format("葡京 娱乐场"))) == [("content.dark_link", "veto")]
     # law-enforcement wording beside a term: news of a crackdown, a notice
     assert checks(page(hidden.format("严厉打击网络赌场"))) == [("content.dark_link", "notice")]
-    assert checks(page('<a href="http://x.example.com/">警方破获网络赌场案</a>')) == [
+    assert checks(page('<a href="http://x.example.com/">警方破获网络赌场案</a>')) == []
+    assert checks(page('<a href="http://x.example.com/">依法打击百家乐赌博</a>')) == [
         ("content.illegal", "notice")
     ]
+    # a description that crackdown news uses too is one weak sign; with a brand it is a veto
+    assert checks(page(hidden.format("网络赌场"))) == [("content.dark_link", "notice")]
+    assert checks(page(hidden.format("网络赌场 百家乐"))) == [("content.dark_link", "veto")]
     # lawful forms holding a term are ordinary government links
     for lawful in ("中国福利彩票发行中心", "成人高考报名", "文化娱乐场所审批"):
         assert checks(page(f'<a href="http://x.example.com/">{lawful}</a>')) == [], lawful

@@ -231,6 +231,41 @@ def spam_recall() -> None:
         f"  lawful forms in visible outside links: {len(wrong)} findings"
         + (f" ({wrong[:5]})" if wrong else "")
     )
+    # government headlines on gambling and pornography in a hidden tab panel linking to a news site: never a veto
+    vetoed = [
+        t
+        for t in LAWFUL_HEADLINES
+        if any(f.severity == "veto" for f in find_html_threats(hidden.format(t)))
+        or any(f.severity == "veto" for f in find_html_threats(visible.format(t)))
+    ]
+    print(
+        f"  lawful headlines on gambling/pornography, hidden or visible outside links: {len(vetoed)} vetoes"
+        f" of {len(LAWFUL_HEADLINES)}" + (f" ({vetoed[:5]})" if vetoed else "")
+    )
+
+
+LAWFUL_HEADLINES = [
+    "警方捣毁一网络赌场",
+    "严厉打击网络赌博违法犯罪",
+    "市公安局破获特大网络赌博案",
+    "扫黄打非专项行动取得成效",
+    "远离黄赌毒 共建平安社区",
+    "福利彩票公益金使用情况公示",
+    "体育彩票销售网点招募公告",
+    "成人高考报名须知",
+    "全市文化娱乐场所安全检查",
+    "棋牌室消防安全专项整治",
+    "暴雨黄色预警信号",
+    "庆祝澳门回归祖国25周年",
+    "未成年人保护法宣传周",
+    "警惕网络博彩诈骗",
+    "关于禁止利用网络赌场洗钱的通告",
+    "澳门特区政府博彩监察协调局",
+    "严禁赌博 文明过节",
+    "境外赌场招赌吸赌的防范提示",
+    "网络色情直播案件宣判",
+    "老虎机等赌博机具集中销毁",
+]
 
 
 def lexicon_lawful(lexicon) -> list[str]:

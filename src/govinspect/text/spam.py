@@ -32,7 +32,8 @@ _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) | (?=[\u3400-\u9fff])")
 LAW_FRAME = re.compile(
     r"打击|查处|查获|破获|抓获|缴获|收缴|侦破|涉嫌|犯罪|违法|非法|严禁|禁止|不得|举报|警方|公安|民警|派出所|警惕|谨防|"
     r"提醒|诈骗|骗局|判处|判决|案件|整治|专项|切勿|不要|法律|条例|规定|办法|管理|安全|风险|危害|治理|排查|监管|"
-    r"有人|发现|反映|投诉|有关部门|相关部门|比赛|射击|运动员|扫黄打非|远离|拒绝|防范"
+    r"有人|发现|反映|投诉|有关部门|相关部门|比赛|射击|运动员|扫黄打非|远离|拒绝|防范|捣毁|端掉|取缔|打掉|关闭|"
+    r"曝光|警示|通报|落网|获刑|起诉|追缴|涉赌|涉黄|反赌|禁赌|戒赌|赌资|受害|被骗|上当|销毁|没收|宣判|判刑|拘留|处罚|罚款"
 )
 
 Tier = Literal["strong", "weak", "lawful", "goods"]
@@ -135,10 +136,17 @@ class SpamLexicon:
         hits = self.hits(reading, normalised=True)
         if not hits:
             return None
+        # a term inside a longer one (赌场 in 网络赌场, 葡京 in 澳门葡京) is not a second sign
+        hits = [
+            h
+            for h in hits
+            if not any(
+                o is not h and o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+                for o in hits
+            )
+        ]
         strong = [h for h in hits if h.tier == "strong"]
         weak = list(dict.fromkeys(h.term for h in hits if h.tier == "weak"))
-        # weak words inside a strong term (赌场 in 网络赌场) are not a second sign
-        weak = [w for w in weak if not any(w in s.term for s in strong)]
         chosen = strong or [h for h in hits if h.tier == "weak"]
         first = chosen[0]
         law = any(LAW_FRAME.search(reading, max(0, h.start - 20), h.end + 20) is not None for h in chosen)
