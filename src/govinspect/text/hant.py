@@ -3,7 +3,7 @@
 The lexicons (official wording, sensitive and illegal terms) are written in simplified characters; a page in
 traditional characters (a Hong Kong or Taiwan affairs column, an injected spam block) must still match them.
 The tables are OpenCC's own (``opencc-python-reimplemented``, a dependency): ``TSPhrases`` and
-``TSCharacters``, after ``TWVariantsRev``. Every mapping is one character to one character (phrases of equal
+``TSCharacters``, after ``TWVariantsRev`` and ``HKVariantsRev``. Every mapping is one character to one character (phrases of equal
 length), so offsets into the converted text are offsets into the original: findings report the original text.
 
 Simplified text is never converted: only a text holding a character that simplified writing does not use
@@ -62,10 +62,13 @@ class Converter:
             for source, target in _pairs(folder / "TSCharacters.txt"):
                 if len(source) == 1 and len(target) == 1:
                     chars[source] = target
-            for source, target in _pairs(folder / "TWVariantsRev.txt"):
-                target = chars.get(target, target)  # a Taiwan variant, then its simplified form
-                if len(source) == 1 and len(target) == 1 and source != target:
-                    chars.setdefault(source, target)
+            for name in ("TWVariantsRev.txt", "HKVariantsRev.txt"):
+                for source, target in _pairs(folder / name):
+                    target = chars.get(
+                        target, target
+                    )  # a Taiwan or Hong Kong variant, then its simplified form
+                    if len(source) == 1 and len(target) == 1 and source != target:
+                        chars.setdefault(source, target)
             for source, target in _pairs(folder / "TSPhrases.txt"):
                 if len(source) == len(target) > 1:
                     phrases[source] = target

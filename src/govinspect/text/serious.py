@@ -715,6 +715,7 @@ def _in_original(finding: TextFinding, original: str) -> TextFinding:
     return replace(
         finding,
         text=quoted,
+        message=finding.message.replace(f"“{finding.text}”", f"“{quoted}”", 1),
         suggestion=suggestion,
         evidence={**finding.evidence, "script": "traditional", "read_as": finding.text},
     )
