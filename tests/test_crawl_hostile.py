@@ -1,16 +1,15 @@
 """Hostile and broken pages, robots.txt, the SSRF guard's parts, and the crawl on SQLite and PostgreSQL.
 
-Two tiny loopback sites (``http.server`` in threads): a hostile one (redirect loop, 20 MB, a gzip bomb, binary
-served as HTML, a byte every half second, a reset, a GBK page whose header and meta say UTF-8) and a plain one
-with robots.txt rules. They are crawled together: the hostile one gets error classes, the plain one is whole.
+Two loopback sites: the hostile farm's index site (farm/hostile.py: a page for each per-request case under
+``/case/<kind>`` — loops, endless redirects, 1 GB, an endless body, a gzip bomb, binaries, a byte every two
+seconds, resets, broken chunking, a GBK page whose header and meta say UTF-8…) and a plain one with robots.txt
+rules (``http.server`` in a thread). They are crawled together: the hostile one gets error classes, the plain
+one is whole.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import socket
-import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from urllib.parse import quote
 import pytest
 from twisted.internet.address import IPv4Address
 
+from govinspect.farm.hostile import CASES, CHINESE_PATH, serving_hostile
 from govinspect.fetch import spider
 from govinspect.fetch.crawl import CrawlOptions, CrawlTarget, crawl
 from govinspect.fetch.encoding import decode_html
@@ -28,46 +28,27 @@ from govinspect.fetch.links import extract_links
 from govinspect.store import open_store
 from govinspect.store.snapshots import SnapshotStore
 
-CHINESE_PATH = "/中文栏目/index.html"
-BOMB = gzip.compress(b"\0" * (40 * 1024 * 1024), 9)
-LYING = (
-    '<html><head><meta charset="utf-8"><title>政务公开</title></head><body>'
-    f'<a href="{CHINESE_PATH}">中文栏目</a></body></html>'
-).encode("gbk")
-HOSTILE_HOME = b"""<html><head><meta charset="utf-8"></head><body>
-<a href="/loop">loop</a> <a href="/huge">huge</a> <a href="/stream">stream</a> <a href="/bomb">bomb</a>
-<a href="/binary">binary</a> <a href="/drip">drip</a> <a href="/reset">reset</a> <a href="/lying">lying</a>
-<a href="/files/report.pdf">report</a></body></html>"""
 PLAIN_HOME = b"""<html><head><meta charset="utf-8"></head><body>
 <a href="/public/a.html">a</a> <a href="/private/b.html">b</a> <a href="list.jsp?id=7">list</a></body></html>"""
 
 
 class Handler(BaseHTTPRequestHandler):
+    """The plain site: robots.txt rules and three pages."""
+
     def log_message(self, *args) -> None:  # quiet
         pass
 
-    def _send(
-        self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", **headers: str
-    ) -> None:
+    def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for k, v in headers.items():
-            self.send_header(k.replace("_", "-"), v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
     def do_GET(self) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._route()
-
-    def _route(self) -> None:
         path = self.path
-        if self.server.kind == "plain":  # type: ignore[attr-defined]
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             if path == "/robots.txt":
                 return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
             if path == "/":
@@ -75,65 +56,12 @@ class Handler(BaseHTTPRequestHandler):
             if path in ("/public/a.html", "/private/b.html", "/list.jsp?id=7"):
                 return self._send(200, f"<html><body>{path}</body></html>".encode())
             return self._send(404, b"not found")
-        if path == "/robots.txt":
-            return self._send(404, b"")
-        if path == "/":
-            return self._send(200, HOSTILE_HOME)
-        if path in ("/loop", "/loop2"):
-            self.send_response(302)
-            self.send_header("Location", "/loop2" if path == "/loop" else "/loop")
-            self.send_header("Content-Length", "0")
-            return self.end_headers()
-        if path == "/huge":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(20 * 1024 * 1024))
-            self.end_headers()
-            for _ in range(320):
-                self.wfile.write(b"x" * 65536)
-            return None
-        if path == "/stream":  # no Content-Length: the size is only known while reading
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            for _ in range(320):
-                self.wfile.write(b"<p>" + b"y" * 65536)
-            self.close_connection = True
-            return None
-        if path == "/bomb":
-            return self._send(200, BOMB, Content_Encoding="gzip")
-        if path == "/binary":
-            return self._send(200, bytes(range(256)) * 40)
-        if path == "/drip":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
-            for _ in range(40):
-                self.wfile.write(b"x")
-                self.wfile.flush()
-                time.sleep(0.5)
-            return None
-        if path == "/reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
-            return None
-        if path == "/lying":
-            return self._send(200, LYING, "text/html; charset=utf-8")
-        if path == quote(CHINESE_PATH):
-            return self._send(200, "<html><body>中文栏目</body></html>".encode())
-        if path == "/files/report.pdf":
-            return self._send(200, b"%PDF-1.4 ...", "application/pdf")
-        return self._send(404, b"not found")
 
 
 @contextlib.contextmanager
-def tiny_site(kind: str) -> Iterator[str]:
+def plain_site() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.kind = kind  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -144,12 +72,36 @@ def tiny_site(kind: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def sites() -> Iterator[tuple[str, str]]:
-    with tiny_site("hostile") as hostile, tiny_site("plain") as plain:
-        yield hostile, plain
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    with serving_hostile(tmp_path_factory.mktemp("hostile"), kinds=[]) as farm, plain_site() as plain:
+        yield farm.index_url, plain
 
 
 FAST = {"delay": 0.0, "homepage_retry_spacing_s": 0.2, "allow_private_networks": True}
+
+
+# What the crawl records for each per-request case's page (the TLS and whole-site traps have sites of their own).
+EXPECTED = {
+    "silent": "timeout",
+    "slowloris": "timeout",
+    "redirect_loop": "redirect_loop",
+    "redirect_endless": "redirect_loop",
+    "reset": "reset",
+    "broken_chunked": "reset",
+    "endless_stream": "too_large",
+    "huge": "too_large",
+    "gzip_bomb": "too_large",
+    "binary_html": "binary",
+    "wrong_type": "binary",
+    "http10": None,
+    "lying_charset": None,
+    "invalid_bytes": None,
+    "deep_nesting": None,
+}
+
+
+def test_every_per_request_case_has_an_expectation() -> None:
+    assert set(EXPECTED) == {c.kind for c in CASES if c.per_request}
 
 
 def test_hostile_pages_get_error_classes_and_do_not_hold_up_the_others(
@@ -164,33 +116,24 @@ def test_hostile_pages_get_error_classes_and_do_not_hold_up_the_others(
         database_url=db,
         snapshots_dir=tmp_path / "snap",
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
     assert report.status == "finished"
     store = open_store(db)
     snaps = SnapshotStore(store, tmp_path / "snap")
     by_path = {s.url.removeprefix(hostile.rstrip("/")): s for s in snaps.pages(report.crawl_id, "1000000001")}
-    expected = {
-        "/loop": "redirect_loop",
-        "/huge": "too_large",
-        "/stream": "too_large",
-        "/bomb": "too_large",
-        "/binary": "binary",
-        "/drip": "timeout",
-        "/reset": "reset",
-    }
-    assert {p: by_path[p].error for p in expected} == expected, {
-        p: by_path[p].error_message for p in expected
-    }
-    assert by_path["/binary"].body_sha256 is None and by_path["/binary"].status == 200
+    got = {kind: by_path[f"/case/{kind}"].error for kind in EXPECTED}
+    assert got == EXPECTED, {k: by_path[f"/case/{k}"].error_message for k in EXPECTED}
+    binary = by_path["/case/binary_html"]  # redirected to …/index.html, which is a zip
+    assert binary.body_sha256 is None and binary.status == 200
     # A GBK page whose header and meta both say UTF-8: stored as sent, its Chinese link still followed.
-    lying = by_path["/lying"]
-    assert lying.error is None and snaps.body(lying) == LYING and lying.encoding == "gb18030"
+    lying = by_path["/case/lying_charset"]
+    assert lying.encoding == "gb18030" and "异常测试县人民政府办公室".encode("gbk") in snaps.body(lying)
     assert by_path[quote(CHINESE_PATH)].status == 200
     pdf = by_path["/files/report.pdf"]
     assert (pdf.kind, pdf.method, pdf.status, pdf.body_sha256) == ("file", "HEAD", 200, None)
     hostile_report = report.sites["1000000001"]
     assert hostile_report.homepage_outcome == "ok"
-    assert hostile_report.errors["too_large"] == 3 and hostile_report.errors["timeout"] == 1
+    assert hostile_report.errors["too_large"] == 3 and hostile_report.errors["timeout"] == 2
     plain_report = report.sites["1000000002"]
     assert plain_report.errors == {"robots": 1} and plain_report.pages == 3
     store.dispose()

@@ -262,6 +262,55 @@ _EMPTY = b"<html><head></head><body></body></html>"
 _CLOSE_DOC_RE = re.compile(r"</\s*(?:html|body)\s*>", re.I)
 
 
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^<>]*?(/?)>")
+_VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "basefont",
+        "frame",
+        "keygen",
+    ]
+)
+MAX_DEPTH = 200  # below libxml2's 256
+
+
+def _too_deep() -> bool:
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in _PARSER.error_log)
+
+
+def flatten_deep(text: str, limit: int = MAX_DEPTH) -> str:
+    """The page with the tags nested deeper than ``limit`` removed (their text stays): what can be read of
+    HTML nested 10,000 deep. Unclosed tags make the count drift up, so this is only for pages libxml2
+    refused."""
+    depth = 0
+
+    def tag(m: re.Match[str]) -> str:
+        nonlocal depth
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID_TAGS or self_closing:
+            return m.group(0) if depth < limit else ""
+        if closing:
+            depth = max(0, depth - 1)
+            return m.group(0) if depth < limit else ""
+        depth += 1
+        return m.group(0) if depth <= limit else ""
+
+    return _TAG_RE.sub(tag, text)
+
+
 def parse_html(text: str) -> etree._Element:
     """An lxml ``<html>`` element for a page's text (comments dropped); never raises on junk.
 
@@ -274,6 +323,10 @@ def parse_html(text: str) -> etree._Element:
         data = _EMPTY
     try:
         root = etree.fromstring(data, parser=_PARSER)
+        if _too_deep():
+            # libxml2 drops everything after 256 levels; a browser nests on. Re-read with the deepest tags
+            # dropped (their text kept), so the footer and the rest of the page are still there.
+            root = etree.fromstring(flatten_deep(text).encode("utf-8", errors="replace"), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None:

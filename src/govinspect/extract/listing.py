@@ -318,6 +318,7 @@ def homepage_items(page, *, reference: date | None = None) -> list[ListItem]:
         for it in _items(b, resolve):
             if it.date is not None:
                 out.setdefault(it.url, it)
+    parent_sizes: dict[object, int] = {}  # a parent's text read once: 50,000 links in one <div> stay linear
     for a in tree.iter("a"):
         if a in layout.nav or a in layout.footer or a in layout.hidden:
             continue
@@ -330,9 +331,10 @@ def homepage_items(page, *, reference: date | None = None) -> list[ListItem]:
         parent = a.getparent()
         if parent is None:
             continue
-        d, dt = (
-            _entry_date(parent, a, reference) if len(inline_text(parent)) <= len(text) + 40 else (None, None)
-        )
+        size = parent_sizes.get(parent)
+        if size is None:
+            size = parent_sizes[parent] = len(inline_text(parent))
+        d, dt = _entry_date(parent, a, reference) if size <= len(text) + 40 else (None, None)
         if d is not None:
             out[url] = ListItem(_entry_title(a), url, d, dt)
     return list(out.values())

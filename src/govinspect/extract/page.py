@@ -524,6 +524,26 @@ def _source(window: str, body_text: str, meta: Mapping[str, str]) -> str | None:
     return None
 
 
+MAX_ANCHORS = 5000  # far above any real page (a big site map has a few thousand); see bounded_anchors
+_ANCHOR_OPEN = re.compile(r"<a\b[^>]*>", re.I)
+
+
+def bounded_anchors(text: str, limit: int = MAX_ANCHORS) -> str:
+    """A page with more links than any real one (a crawler trap of 50,000) keeps its first ``limit`` links;
+    the rest lose their ``<a>`` tag and stay as text. Every later step walks the links, several of them per
+    link: unbounded, one such page costs minutes. The rest of the page (its footer) is kept."""
+    if text.count("<a") + text.count("<A") <= limit:
+        return text
+    seen = 0
+
+    def keep(m: re.Match[str]) -> str:
+        nonlocal seen
+        seen += 1
+        return m.group(0) if seen <= limit else ""
+
+    return _ANCHOR_OPEN.sub(keep, text)
+
+
 def parse_page(
     url: str,
     body: bytes,
@@ -533,7 +553,7 @@ def parse_page(
 ) -> Page:
     """Every fact of a page that the checks use. Never raises on junk, binary or empty bodies."""
     decoded = decode_html(body, header_charset=charset_from_headers(headers))
-    root = parse_html(decoded.text if not decoded.looks_binary else "")
+    root = parse_html(bounded_anchors(decoded.text) if not decoded.looks_binary else "")
     _expand_datastores(root)
     layout = Layout(root)
     base = _base_url(root, url)

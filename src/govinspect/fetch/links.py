@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -191,6 +192,9 @@ def _root(text: str) -> etree._Element | None:
         return None
 
 
+MAX_LINKS = 2000  # per page followed by the crawl: parsing runs on the reactor, a trap page must not stall it
+
+
 def extract_links(
     text: str, page_url: str, *, encoding: str = "utf-8", pagination_limit: int = 10
 ) -> PageLinks:
@@ -203,7 +207,9 @@ def extract_links(
         for b in _BASE(root)[:1]:
             joined = absolute(page_url, str(b), encoding)
             base = joined or page_url
-        hrefs = list(_LINKS(root))
+        # A trap page of 50,000 links: the first MAX_LINKS are plenty (the page budget is a few hundred), and
+        # each costs a join, an escape and a canonical form in the crawl.
+        hrefs = list(islice(_LINKS(root), MAX_LINKS))
         for content in _REFRESH(root):
             m = _REFRESH_URL.search(str(content))
             if m:

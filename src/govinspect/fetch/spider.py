@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ from zope.interface import implementer, provider
 
 from govinspect.fetch.encoding import decode_html, header_charset, meta_charset
 from govinspect.fetch.guard import address_problem
-from govinspect.fetch.links import absolute, extract_links, is_file_url
+from govinspect.fetch.links import MAX_LINKS, absolute, extract_links, is_file_url
 from govinspect.store.snapshots import SnapshotRecord, Validators
 
 # A firewall's or WAF's answer: the site is up but refuses us. Not a failure of the site.
@@ -346,7 +347,7 @@ def anchor_roles(text: str, page_url: str) -> dict[str, str]:
     """On a homepage or site map: URL → ``sitemap`` or ``hot`` (a news or notice column), from the anchor
     texts."""
     out: dict[str, str] = {}
-    for m in _ANCHOR.finditer(text):
+    for m in islice(_ANCHOR.finditer(text), MAX_LINKS):  # a trap page's 50,000 anchors: the first are enough
         label = _TAG.sub("", m.group(2))
         if not label or len(label) > 30:
             continue
