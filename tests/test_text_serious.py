@@ -228,3 +228,27 @@ def test_superseded_formulation_professed_as_current() -> None:
     assert serious(listed, date(2015, 6, 1)) == []  # correct wording then
     assert serious("从“三个自信”到“四个自信”，理论不断发展") == []
     assert serious("2013年，会议要求坚定“三个自信”。") == []
+
+
+def test_the_farms_text_defects_are_found() -> None:
+    """The farm injects these wrong forms (farm/text.py, defects.py); each must be a finding of the severity
+    its truth gives, in the farm's own sentences."""
+    from govinspect.farm import text as T
+    from govinspect.farm.defects import SEVERITY
+
+    body = T.PARAGRAPHS_BODY[0].format(topic="防汛")
+    for right, wrong in T.SERIOUS_ERRORS:
+        sentences = [f"要深入学习贯彻{wrong}，推动各项工作落地见效。"]
+        if right in body:
+            sentences.append(body.replace(right, wrong, 1))
+        for sentence in sentences:
+            found = serious(sentence)
+            assert [f.severity for f in found] == [SEVERITY["content.serious_error"]], sentence
+    for old, _new in T.OUTDATED_NAMES:
+        found = serious(f"根据{old}有关工作要求，我局对相关工作进行了安排。")
+        assert [f.severity for f in found] == [SEVERITY["content.serious_error"]], old
+    for word in T.SENSITIVE_WORDS:
+        found = find_serious_errors(f"这些{word}到底管不管？", as_of=D2024)
+        assert [(f.check, f.severity) for f in found] == [
+            ("content.sensitive", SEVERITY["content.sensitive"])
+        ]
