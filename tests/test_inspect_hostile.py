@@ -32,6 +32,8 @@ from govinspect.runs.inspect import InspectOptions, inspect_sites
 from govinspect.store import open_store
 from govinspect.store.snapshots import SnapshotStore
 
+pytestmark = pytest.mark.timeout(900)  # one module fixture runs both inspections: minutes on a loaded machine
+
 OPTIONS = CrawlOptions(
     max_pages=40,
     delay=0.0,
