@@ -3,19 +3,22 @@ deadlines in working days, the unit's answer, the automatic re-check (closed, re
 inspector when the page was not fetched), an inspector's decisions, reminders by e-mail, and the append-only
 audit trail (refused by the ORM and by the database's triggers, on SQLite and PostgreSQL).
 
-The inspected data (:func:`rectify_data`) is built once and shared with the web and browser tests of 整改 and
-找错. Besides farm sites it inspects a small site served here whose pages the test can correct, as a unit
-would (:class:`Fixable`).
+The inspected data (:func:`rectify_data`) is built once and each module, here and in the web and browser tests
+of 整改 and 找错, works on its own copy of it (no test depends on the order of modules). Besides farm sites it
+inspects a small site served here whose pages the test can correct, as a unit would (:class:`Fixable`).
 """
 
 from __future__ import annotations
 
 import http.server
+import shutil
 import socketserver
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -164,9 +167,38 @@ USERS = {
 
 
 def rectify_data(farm: Farm, tmp_path_factory: pytest.TempPathFactory) -> RectifyData:
+    """The inspected data for one test module: the inspection is made once a session (:func:`_inspected`), and
+    each call gets a copy of its home (database and snapshots) and a fixable site with nothing corrected, so
+    what one module answers, re-checks or decides is never seen by another, whatever their order."""
+    if "data" not in _SHARED:
+        _SHARED["data"] = _inspected(farm, tmp_path_factory)
+    return _copy(_SHARED["data"], tmp_path_factory)
+
+
+def _copy(data: RectifyData, tmp_path_factory: pytest.TempPathFactory) -> RectifyData:
+    prefix = "sqlite:///"
+    assert data.settings.database_url.startswith(prefix), "the shared data is copied as an SQLite file"
+    source = Path(data.settings.database_url.removeprefix(prefix))
+    home = tmp_path_factory.mktemp("rectify-home-copy")
+    shutil.copytree(
+        data.settings.home, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns(source.name + "*")
+    )
+    settings = load_settings(env={"GOVINSPECT_HOME": str(home)})
+    with (
+        sqlite3.connect(source) as original,
+        sqlite3.connect(settings.database_url.removeprefix(prefix)) as copy,
+    ):
+        original.backup(copy)  # consistent, WAL included
+    original.close()
+    copy.close()
+    Fixable.fixed.clear()
+    Fixable.unlinked.clear()
+    return RectifyData(settings, open_store(settings.database_url), data.farm, data.farm_code, data.run_id,
+                       data.today, data.fix_url, dict(data.units))  # fmt: skip
+
+
+def _inspected(farm: Farm, tmp_path_factory: pytest.TempPathFactory) -> RectifyData:
     """Inspect one farm site the truth fails and the fixable site, open the run's tickets, create the users."""
-    if "data" in _SHARED:
-        return _SHARED["data"]
     from argon2 import PasswordHasher
 
     from govinspect.web import auth
@@ -220,8 +252,7 @@ def rectify_data(farm: Farm, tmp_path_factory: pytest.TempPathFactory) -> Rectif
         tk.open_from_run(
             session, result.run_id, Actor.command_line(), today=farm.as_of, calendar=calendar, working_days=15
         )
-    _SHARED["data"] = RectifyData(settings, store, farm, farm_code, result.run_id, farm.as_of, fix_url, units)
-    return _SHARED["data"]
+    return RectifyData(settings, store, farm, farm_code, result.run_id, farm.as_of, fix_url, units)
 
 
 @pytest.fixture(scope="module")
