@@ -1,7 +1,7 @@
 """Accuracy and throughput of the new-media checks against the farm's truth, for a province's 3,000 accounts.
 
 Usage: .venv/bin/python bench/newmedia_accuracy.py [--accounts 3000] [--seed 7] [--concurrency 32]
-                                                    [--workers N] [--keep DIR] [--show 10]
+                                                    [--workers N] [--keep DIR] [--show 10] [--sites N]
 
 Builds the farm's new-media part for ``--accounts`` synthetic accounts (farm/newmedia.py ``synthetic_rows``: no
 sites needed), serves it alone on loopback (the external origin, as an office's RSSHub instance would serve
@@ -12,6 +12,14 @@ every account from one host) and, in a fresh temporary home (SQLite):
    beside a baseline that only GETs the same source URLs with the same client limits (no parsing, no storage);
 3. checks and scores every account (``newmedia check``) — timed, with the number of worker processes used;
 4. collects again: every source should answer 304 and nothing new be stored — timed.
+
+With ``--sites N`` (``--accounts 0`` to skip the part above), reconciliation with what sites name: builds a site
+farm of N sites (its new-media part included), parses every site's homepage and the 政务新媒体矩阵 page it links
+to from the files as served (the site's bytes and Content-Type header, GBK sites included; the crawl → stored
+pages → ``seen_on_sites`` path is tested end to end in tests/test_newmedia_farm.py), checks the named accounts
+against the registry (``check_accounts(seen=…)``) and scores ``newmedia.unregistered`` (variant ``seen_on_site``)
+and ``newmedia.status_mismatch`` (variant ``closed_but_listed``: a registry account marked closed still named)
+against the truth by platform and name (``farm.newmedia.compare_seen``), timed.
 
 Then compares the JSON with ``newmedia/truth.json`` (``farm.newmedia.compare_accounts``): per check, true and false
 positives, misses, precision and recall against the target (precision >= 0.98, recall >= 0.95), and verdict
@@ -36,18 +44,24 @@ from pathlib import Path
 import httpx
 
 from govinspect.config import load_settings
+from govinspect.extract.page import parse_page
+from govinspect.farm import build_farm
 from govinspect.farm.newmedia import (
     build_newmedia,
     compare_accounts,
+    compare_seen,
     served_requests,
     serving_newmedia,
     synthetic_rows,
 )
 from govinspect.farm.plan import EXTERNAL_HOST
+from govinspect.farm.render import disk_name
 from govinspect.newmedia.accounts import import_accounts, load_accounts
 from govinspect.newmedia.checks import settings_of
 from govinspect.newmedia.collect import CollectOptions, collect, import_posts
 from govinspect.newmedia.http import FetchOptions
+from govinspect.newmedia.model import SeenAccount
+from govinspect.newmedia.reconcile import find_accounts, matrix_link
 from govinspect.newmedia.run import check_accounts, document
 from govinspect.scoring.profile import load_profile
 from govinspect.store import open_store
@@ -83,6 +97,60 @@ async def baseline(urls: list[str], concurrency: int) -> tuple[float, int]:
     return time.perf_counter() - started, ok
 
 
+def reconcile_sites(sites: int, seed: int, work: Path, show: int) -> None:
+    """Reconciliation with the accounts the farm's sites name (see the module docstring)."""
+    started = time.perf_counter()
+    farm = build_farm(work / "sites", sites=sites, seed=seed, as_of=AS_OF, port=free_port())
+    truth = json.loads((farm.root / "newmedia" / "truth.json").read_text("utf-8"))
+    print(f"\nsite farm: {sites} sites, {len(truth['seen_on_sites'])} accounts named on them, built in "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    started = time.perf_counter()
+    seen: list[SeenAccount] = []
+    pages = 0
+    for site in farm.sites:
+        charset = f"; charset={site.header_charset}" if site.header_charset else ""
+        headers = {"content-type": f"text/html{charset}"}
+
+        def read(url: str, site=site) -> bytes | None:  # type: ignore[no-untyped-def]
+            if not url.startswith(site.base_url + "/"):
+                return None
+            path = farm.site_dir(site) / disk_name(url[len(site.base_url) :])
+            return path.read_bytes() if path.is_file() else None
+
+        body = read(site.homepage_url)
+        if body is None:
+            continue
+        home = parse_page(site.homepage_url, body, headers=headers)
+        pages += 1
+        seen += find_accounts(home, how="footer")
+        for link in home.links:
+            if link.kind == "a" and matrix_link(link.text) and (matrix := read(link.url)) is not None:
+                pages += 1
+                seen += find_accounts(parse_page(link.url, matrix, headers=headers), how="matrix")
+    parse_s = time.perf_counter() - started
+    store = open_store(load_settings(env={"GOVINSPECT_HOME": str(work / "sites-home")}).database_url)
+    try:
+        import_accounts(store, farm.root / "newmedia" / "accounts.csv")
+        started = time.perf_counter()
+        result = check_accounts(store, load_profile("national-2019"), AS_OF, period="2020Q1", seen=seen)
+        check_s = time.perf_counter() - started
+    finally:
+        store.dispose()
+    comparison = compare_seen(truth, document(result))
+    print(f"read {pages} pages naming {len(seen)} accounts in {parse_s:.1f} s; matched with the registry "
+          f"in {check_s:.1f} s")  # fmt: skip
+    for score in comparison.checks.values():
+        p, r = score.precision, score.recall
+        met = (p is None or p >= PRECISION) and (r is None or r >= RECALL)
+        print(f"{score.check:45} TP {score.true_positives:4} FP {score.false_positives:4} FN "
+              f"{score.false_negatives:4} precision {'—' if p is None else f'{p:.3f}'} recall "
+              f"{'—' if r is None else f'{r:.3f}'}  {'MET' if met else 'MISSED'}")  # fmt: skip
+    for claim in comparison.false_positives[:show]:
+        print("  false positive:", claim)
+    for claim in comparison.misses[:show]:
+        print("  missed:", claim)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=3000)
@@ -93,10 +161,19 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the farm and the home here")
     parser.add_argument("--show", type=int, default=10, help="false positives and misses to list")
+    parser.add_argument("--sites", type=int, default=0, help="also score reconciliation on a farm of N sites")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="gi-nm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.sites:
+        try:
+            reconcile_sites(args.sites, args.seed, work, args.show)
+        finally:
+            if not args.keep and not args.accounts:
+                shutil.rmtree(work, ignore_errors=True)
+    if not args.accounts:
+        return 0
     port = free_port()
     external = f"http://{EXTERNAL_HOST}:{port}"
     started = time.perf_counter()

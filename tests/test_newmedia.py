@@ -427,5 +427,10 @@ def test_accounts_sites_list_are_reconciled_with_the_registry(tmp_path: Path) ->
         ("微信公众号", "恩平人社"),
     }
     assert all(f.severity is Severity.NOTICE and f.url.endswith("/xmt/") for _, f in unknown)
+    # a place name starting with 本 is a name; “本网”/“本站” words are not
+    names = parse_page(
+        "http://www.benxi.gov.cn/", "<p>“本溪发布”微信公众号</p><p>本站微信公众号</p>".encode()
+    )
+    assert [a.name for a in find_accounts(names)] == ["本溪发布"]
     result = check_accounts(store, PROFILE, AS_OF, seen=seen)
     assert {o.account.key.account_id for o in result.outcomes} >= {"name:恩平融媒", "name:恩平人社"}

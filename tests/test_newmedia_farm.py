@@ -14,8 +14,12 @@ from typer.testing import CliRunner
 
 from govinspect.cli import app
 from govinspect.config import load_settings
+from govinspect.extract.page import parse_page
 from govinspect.farm import Farm
-from govinspect.farm.newmedia import POST_LEVEL, compare_accounts
+from govinspect.farm.newmedia import POST_LEVEL, compare_accounts, compare_seen
+from govinspect.farm.render import disk_name
+from govinspect.farm.site_accounts import FILE as SITE_ACCOUNTS
+from govinspect.newmedia.reconcile import find_accounts
 from govinspect.newmedia.tables import AccountResult, NewMediaRun, PostRow
 from govinspect.registry import service
 from govinspect.reports import figures
@@ -124,3 +128,119 @@ def test_a_site_farm_has_new_media_files(farm: Farm) -> None:
     registry = (farm.root / "accounts.csv").read_text("utf-8-sig").splitlines()
     assert len([a for a in truth["accounts"] if a["listed"]]) >= len(registry) - 1
     assert (folder / "accounts.csv").read_text("utf-8-sig").splitlines()[0].endswith("菜单,采集地址")
+
+
+def _listings(farm: Farm) -> list[dict]:
+    return json.loads((farm.root / SITE_ACCOUNTS).read_text("utf-8"))
+
+
+def test_site_pages_name_their_accounts_in_their_encoding(farm: Farm) -> None:
+    """The footer and matrix pages, read from disk as served (GBK bytes too), name what site_accounts.json says."""
+    listings = _listings(farm)
+    encodings = set()
+    for listing in listings:
+        site = farm.site(listing["site_code"])
+        charset = f"; charset={site.header_charset}" if site.header_charset else ""  # as served: it may lie
+        headers = {"content-type": f"text/html{charset}"}
+        pages = [("footer", listing["homepage"])] + (
+            [("matrix", listing["matrix"])] if listing["matrix"] else []
+        )
+        seen = set()
+        for how, url in pages:
+            body = (farm.site_dir(site) / disk_name(url[len(site.base_url) :])).read_bytes()
+            names = [a["name"] for a in listing["accounts"] if how in a["on"]]
+            assert names and all(name in body.decode(site.encoding) for name in names)  # the site's own bytes
+            for account in find_accounts(parse_page(url, body, headers=headers), how=how):
+                seen.add((account.evidence["platform"], account.name, how))
+        wanted = {(a["platform"], a["name"], how) for a in listing["accounts"] for how in a["on"]}
+        assert seen == wanted, listing["site_code"]
+        encodings.add(site.encoding)
+    assert encodings == {"utf-8", "gbk"}
+    shown = [a for listing in listings for a in listing["accounts"]]
+    assert any(not a["in_registry"] for a in shown) and any(a["status"] == "关停" for a in shown)
+    truth = json.loads((farm.root / "newmedia" / "truth.json").read_text("utf-8"))
+    unregistered = {(a["platform"], a["name"]) for a in shown if not a["in_registry"]}
+    assert {
+        (a["platform"], a["name"]) for a in truth["accounts"] if not a["listed"] and a["source"] is None
+    } == (unregistered)
+    assert len(truth["seen_on_sites"]) == len(shown)
+    closed = {(a["platform"], a["account_id"]) for a in shown if a["status"] != "运行"}
+    flagged = {
+        (e["platform"], e["account_id"])
+        for e in truth["accounts"]
+        for d in e["defects"]
+        if d.get("variant") == "closed_but_listed"
+    }
+    assert flagged == closed
+
+
+@pytest.fixture(scope="module")
+def reconciled(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The sites that name an account outside the registry or a closed one inspected (a small crawl each),
+    then ``newmedia check --from-sites``."""
+    home = tmp_path_factory.mktemp("nm-sites-home")
+    codes = [
+        listing["site_code"]
+        for listing in _listings(farm_server)
+        if any(not a["in_registry"] or a["status"] != "运行" for a in listing["accounts"])
+    ]
+    sites = [["--site", code] for code in codes]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOVINSPECT_HOME", str(home))
+        patch.delenv("GOVINSPECT_DATABASE_URL", raising=False)
+        imported = runner.invoke(app, ["registry", "import", str(farm_server.registry_csv)])
+        assert imported.exit_code == 0, imported.output
+        inspected = runner.invoke(
+            app,
+            ["inspect", "--as-of", farm_server.as_of.isoformat(), *[a for s in sites for a in s], "--max-pages",
+             "25", "--allow-private-networks", "--ca-file", str(farm_server.ca_file)],
+        )  # fmt: skip
+        assert inspected.exit_code == 0, inspected.output
+        out = home / "nm.json"
+        result = runner.invoke(
+            app,
+            ["newmedia", "check", "--accounts", str(farm_server.root / "newmedia" / "accounts.csv"), "--as-of",
+             farm_server.as_of.isoformat(), "--from-sites", "--json", str(out)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    return json.loads(out.read_text("utf-8")), result.output, codes
+
+
+def test_reconciliation_from_sites_finds_exactly_the_truth(farm_server: Farm, reconciled) -> None:  # type: ignore[no-untyped-def]
+    document, output, codes = reconciled
+    truth = json.loads((farm_server.root / "newmedia" / "truth.json").read_text("utf-8"))
+    assert {farm_server.site(c).encoding for c in codes} == {"utf-8", "gbk"}
+    seen = compare_seen(truth, document, codes)
+    unregistered, closed = seen.checks["newmedia.unregistered"], seen.checks["newmedia.status_mismatch"]
+    assert unregistered.true_positives >= 2 and closed.true_positives >= 1, (
+        seen.misses,
+        seen.false_positives,
+    )
+    for score in (unregistered, closed):
+        assert (score.precision, score.recall) == (1.0, 1.0), (seen.false_positives, seen.misses)
+    assert "网站上列出的账号" in output
+    # the same through the general comparison: the name a site shows maps onto the truth's account
+    comparison = compare_accounts(truth, document, from_sites=True)
+    assert comparison.checks["newmedia.unregistered"].false_positives == 0, comparison.false_positives
+    assert comparison.checks["newmedia.status_mismatch"].false_positives == 0, comparison.false_positives
+
+    def on_pages(entries: list[dict], variant: str, key: str) -> dict:
+        return {
+            (a["platform"], a["name"]): f["url"]
+            for a in entries
+            for f in a[key]
+            if (f.get("variant") or f["evidence"].get("variant")) == variant
+            and f["evidence"].get("site_code", codes[0]) in codes
+        }
+
+    for variant in ("seen_on_site", "closed_but_listed"):  # each on the page the truth says (footer first)
+        assert on_pages(document["accounts"], variant, "findings") == on_pages(
+            truth["accounts"], variant, "defects"
+        )
+    # a closed registry account a site still lists is no unregistered one
+    listed_closed = {
+        (s["platform"], s["name"]) for s in truth["seen_on_sites"] if s["registry_status"] == "关停"
+    }
+    assert listed_closed and not listed_closed & set(
+        on_pages(document["accounts"], "seen_on_site", "findings")
+    )

@@ -7,6 +7,8 @@ files, certificates included)::
     out/truth.json           ground truth (schema below)
     out/registry.csv         UTF-8 with BOM: 网站标识码,网站名称,首页网址,主办单位,所属地区,类别,运行状态,ICP备案号,公安备案号
     out/accounts.csv         UTF-8 with BOM: 平台,账号名称,账号ID,主办单位,所属地区,运行状态,是否备案
+    out/site_accounts.json   the accounts each site names (homepage footer, 政务新媒体矩阵 page; farm/site_accounts.py)
+    out/newmedia/…           the accounts' feeds, pages, post list and truth (farm/newmedia.py)
     out/www/<site_code>/…    each site's files as served (bytes in the site's encoding; ``path@query`` for URLs
                              with a query string, e.g. ``module/list.jsp@id=12&page=2``)
     out/search/<site_code>.json   the site's search index [[title, path, displayed date], …]

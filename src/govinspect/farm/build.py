@@ -28,6 +28,8 @@ from govinspect.farm.render import (
     Style,
     disk_name,
 )
+from govinspect.farm.site_accounts import FILE as SITE_ACCOUNTS
+from govinspect.farm.site_accounts import QR_IMAGE, Listing, listings_json, plan_listings
 from govinspect.farm.tls import CA_FILE, TLS_DIR, ca_certificate, pem, site_files
 from govinspect.registry.model import Platform, RunStatus
 from govinspect.registry.validate import ACCOUNT_HEADERS, SITE_HEADERS
@@ -65,21 +67,19 @@ def build_farm(
     external_404: list[str] = []
     made_dirs: set[Path] = set()
     total = len(plans)
+    account_rows = _account_rows(plans, seed)
+    styles = {p.index: _style(p, seed) for p in plans}
+    listings = plan_listings(plans, account_rows, seed, {i: s.name for i, s in styles.items()})
     for done, plan in enumerate(plans, start=1):
         site = make_site(plan, as_of, seed, external)
-        srng = random.Random(f"{seed}:formats:{plan.index}")
-        style = Style(
-            plan,
-            srng.choice(LIST_DATE_FORMATS),
-            srng.choice(HOME_DATE_FORMATS),
-            srng.choice(ARTICLE_DATE_FORMATS),
-        )
+        style = styles[plan.index]
         _resolve_links(site, style)
         site_dir = root / "www" / plan.site_code
         scripted = frozenset(
             c.slug for c in site.columns if plan.index in scripted_sites and c.role in BLANKABLE
         )
-        renderer = Renderer(site, style, external, scripted)
+        listing: Listing | None = listings.get(plan.index)
+        renderer = Renderer(site, style, external, scripted, listing)
         pages = renderer.all_pages()
         enc = plan.encoding[0]
         for path, html in pages.items():
@@ -97,6 +97,8 @@ def build_farm(
             _write(site_dir / "js" / "page.js", PAGE_JS.encode(), made_dirs)
         for img in ("red.png", "ga.png", "jiucuo.png"):
             _write(site_dir / "images" / img, PNG, made_dirs)
+        if listing is not None and listing.matrix_path:
+            _write(site_dir / QR_IMAGE.lstrip("/"), PNG, made_dirs)
         _write(root / "search" / f"{plan.site_code}.json", _search_index(site, style, as_of), made_dirs)
         if plan.tls is not None:
             other = plans[1 if plan.index == 0 else 0].host  # wrong_host: the portal's address
@@ -163,7 +165,9 @@ def build_farm(
     _write(root / "truth.json", _json(truth), made_dirs)
     _write(root / MANIFEST, _json(farm.manifest()), made_dirs)
     _write(root / "registry.csv", _registry(farm_sites), made_dirs)
-    _write(root / "accounts.csv", _accounts(plans, seed), made_dirs)
+    _write(root / "accounts.csv", _csv(list(ACCOUNT_HEADERS), [row for _, row in account_rows]), made_dirs)
+    bases = {s.index: (s.base_url, s.homepage) for s in farm_sites}
+    _write(root / SITE_ACCOUNTS, listings_json(listings, bases), made_dirs)
     build_newmedia_accounts(root, seed=seed, as_of=as_of, external=external, defect_rate=defect_rate)
     return farm
 
@@ -335,9 +339,20 @@ def _registry(sites: list[FarmSite]) -> bytes:
     return _csv(list(SITE_HEADERS), rows)
 
 
-def _accounts(plans: list[SitePlan], seed: int) -> bytes:
+def _style(plan: SitePlan, seed: int) -> Style:
+    srng = random.Random(f"{seed}:formats:{plan.index}")
+    return Style(
+        plan,
+        srng.choice(LIST_DATE_FORMATS),
+        srng.choice(HOME_DATE_FORMATS),
+        srng.choice(ARTICLE_DATE_FORMATS),
+    )
+
+
+def _account_rows(plans: list[SitePlan], seed: int) -> list[tuple[int, list[str]]]:
+    """The registry's accounts (accounts.csv rows), each with the index of its unit's site."""
     rng = random.Random(f"{seed}:accounts")
-    rows: list[list[str]] = []
+    rows: list[tuple[int, list[str]]] = []
     seen: set[str] = set()
     for p in plans:
         short = p.name.removesuffix("人民政府")
@@ -364,5 +379,7 @@ def _accounts(plans: list[SitePlan], seed: int) -> bytes:
             seen.add(account_id)
             status = RunStatus.CLOSED.value if rng.random() < 0.04 else RunStatus.RUNNING.value
             registered = "否" if rng.random() < 0.05 else "是"
-            rows.append([platform.value, name, account_id, p.sponsor, p.region, status, registered])
-    return _csv(list(ACCOUNT_HEADERS), rows)
+            rows.append(
+                (p.index, [platform.value, name, account_id, p.sponsor, p.region, status, registered])
+            )
+    return rows

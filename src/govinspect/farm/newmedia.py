@@ -31,6 +31,13 @@ truth.json::
                    "expected_vetoes": [...], "defects": [{"check", "severity", "url", "evidence", "variant"?}]}]}
 
 Post-level defects (serious_error, typo, ads) name the post's URL; the others the account's ``home``.
+
+A site farm's sites name some accounts (``site_accounts.json``, farm/site_accounts.py): the truth then has
+``"seen_on_sites": [{"site_code", "platform", "name", "account_id", "url", "on", "registry_status"}]``, an entry
+(``listed`` false, no source) expecting ``newmedia.unregistered`` variant ``seen_on_site`` for each account named
+that the registry lacks, and ``newmedia.status_mismatch`` variant ``closed_but_listed`` on a closed registry
+account still named; both notices, found only by ``newmedia check --from-sites`` (``compare_seen`` scores them;
+``compare_accounts(…, from_sites=True)`` expects them).
 """
 
 from __future__ import annotations
@@ -43,12 +50,13 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 
+from govinspect.farm.site_accounts import FILE as SITE_ACCOUNTS
 from govinspect.farm.text import (
     MEETING_TITLES,
     PARAGRAPHS_BODY,
@@ -113,6 +121,7 @@ SEVERITY = {
 # before 2016), so it is no error a check may veto.
 SERIOUS_FORMS = [(right, wrong) for right, wrong in SERIOUS_ERRORS if wrong != "“三个自信”"]
 POST_LEVEL = frozenset({"newmedia.serious_error", "newmedia.typo", "newmedia.ads"})
+NAME_ID = "name:"  # the account ID a check run gives an account known only by the name a site shows
 CLOSED_TEXT = "该帐号已注销"
 INTERACTION_NAMES = ["互动留言", "在线咨询", "我要写信", "12345热线", "民意征集", "咨询投诉"]
 OTHER_NAMES = ["政务服务", "最新发布", "办事指南", "政策解读", "便民查询"]
@@ -232,15 +241,26 @@ def _read_rows(path: Path) -> list[list[str]]:
 
 
 def build_from_farm(root: Path, *, seed: int, as_of: date, external: str, defect_rate: float = 1.0) -> dict:
-    """The new-media part of a site farm: its accounts.csv accounts (the hook farm/build.py calls)."""
+    """The new-media part of a site farm: its accounts.csv accounts, and the accounts its sites name
+    (site_accounts.json, farm/site_accounts.py) for reconciliation (the hook farm/build.py calls)."""
+    listed = root / SITE_ACCOUNTS
+    shown = json.loads(listed.read_text("utf-8")) if listed.is_file() else None
     return build_newmedia(root, _read_rows(root / "accounts.csv"), seed=seed, as_of=as_of, external=external,
-                          defect_rate=defect_rate)  # fmt: skip
+                          defect_rate=defect_rate, shown=shown)  # fmt: skip
 
 
 def build_newmedia(
-    root: Path, rows: list[list[str]], *, seed: int, as_of: date, external: str, defect_rate: float = 1.0
+    root: Path,
+    rows: list[list[str]],
+    *,
+    seed: int,
+    as_of: date,
+    external: str,
+    defect_rate: float = 1.0,
+    shown: list[dict] | None = None,
 ) -> dict:
-    """Write the new-media files under ``root/newmedia`` and return the truth."""
+    """Write the new-media files under ``root/newmedia`` and return the truth. ``shown``: what the farm's
+    sites name (site_accounts.json); its accounts outside the registry get truth entries of their own."""
     rng = random.Random(f"{seed}:newmedia")
     accounts = [_Account(*row[:7]) for row in rows if len(row) >= 7]
     rate = max(0.0, min(defect_rate, 1.0))
@@ -265,6 +285,8 @@ def build_newmedia(
         _posts(account, rng, as_of, latest_days=rng.randint(0, 8))
     everything = accounts + unlisted
     truth = _truth(everything, as_of, external, seed)
+    if shown is not None:
+        _seen_on_sites(truth, shown, accounts)
     out = root / "newmedia"
     out.mkdir(parents=True, exist_ok=True)
     _write_accounts(out / "accounts.csv", accounts, external)
@@ -521,6 +543,60 @@ def _truth(accounts: list[_Account], as_of: date, external: str, seed: int) -> d
         "seed": seed,
         "accounts": entries,
     }
+
+
+def _names_match(known: str, name: str) -> bool:
+    """The registry match rule of reconciliation (newmedia/reconcile.py): equal, or containing when both ≥ 4."""
+    return known == name or (len(known) >= 4 and len(name) >= 4 and (known in name or name in known))
+
+
+def _seen_on_sites(truth: dict, shown: list[dict], registry: list[_Account]) -> None:
+    """Add what the sites name to the truth: ``seen_on_sites`` (every account named, with the page and the
+    registry status); for each account the registry does not have, an entry expecting
+    ``newmedia.unregistered`` (variant ``seen_on_site``, a notice: a person confirms) on the first page that
+    names it — the homepage when its footer does, else the matrix page; and for a registry account marked closed
+    that a site names (no running registry account of the platform matching the name),
+    ``newmedia.status_mismatch`` (variant ``closed_but_listed``, a notice) on its entry. Running registry
+    accounts named expect nothing from the listing."""
+    seen: list[dict] = []
+    added: set[tuple[str, str]] = set()
+    entries = {(e["platform"], e["account_id"]): e for e in truth["accounts"]}
+    for site in shown:
+        for account in site["accounts"]:
+            url = site["homepage"] if "footer" in account["on"] else site["matrix"]
+            seen.append(
+                {"site_code": site["site_code"], "platform": account["platform"], "name": account["name"],
+                 "account_id": account["account_id"], "url": url, "on": account["on"],
+                 "registry_status": account["status"] if account["in_registry"] else None}
+            )  # fmt: skip
+            key = (account["platform"], account["name"])
+            if account["in_registry"] and account["status"] != RunStatus.RUNNING.value:
+                matching = [r for r in registry if r.platform == key[0] and _names_match(r.name, key[1])]
+                entry = entries.get((account["platform"], account["account_id"]))
+                closed = all(r.status != RunStatus.RUNNING.value for r in matching)
+                if (
+                    entry is not None
+                    and closed
+                    and not any(_variant(d) == "closed_but_listed" for d in entry["defects"])
+                ):
+                    entry["defects"].append(
+                        {"check": "newmedia.status_mismatch", "severity": "notice", "url": url,
+                         "evidence": {"site_code": site["site_code"], "how": account["on"][0],
+                                      "registered_status": account["status"]},
+                         "variant": "closed_but_listed"}
+                    )  # fmt: skip
+            if account["in_registry"] or key in added:
+                continue
+            added.add(key)
+            defect = {"check": "newmedia.unregistered", "severity": "notice", "url": url,
+                      "evidence": {"site_code": site["site_code"], "how": account["on"][0]}, "variant": "seen_on_site"}  # fmt: skip
+            truth["accounts"].append(
+                {"platform": account["platform"], "account_id": account["account_id"], "name": account["name"],
+                 "unit": site["unit"], "listed": False, "source": None,
+                 "home": f"{account['platform']}:{account['account_id']}", "expected_verdict": None,
+                 "expected_vetoes": [], "defects": [defect]}
+            )  # fmt: skip
+    truth["seen_on_sites"] = seen
 
 
 def _menu_url(account: _Account, external: str, entry: dict) -> str:
@@ -842,18 +918,44 @@ class AccountComparison:
     misses: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def compare_accounts(truth: dict, results: dict) -> AccountComparison:
+def compare_accounts(truth: dict, results: dict, *, from_sites: bool = False) -> AccountComparison:
     """Match ``newmedia check --json`` output with the truth, per check, and the verdicts of judged accounts.
-    An account missing from the results has no findings and no verdict."""
+    The truth's findings from the accounts sites name (variants ``seen_on_site``, ``closed_but_listed``) are
+    expected only of a check run ``--from-sites`` (``from_sites``).
+    An account missing from the results has no findings and no verdict. An account the results know only by
+    the name a site shows (``name:<name>``) is the truth's account of that platform and name outside the
+    registry; findings on an account the truth does not have are false positives."""
     from govinspect.farm.compare import CheckScore
+    from govinspect.newmedia.reconcile import normalise_name
 
-    got = {(a["platform"], a["account_id"]): a for a in results.get("accounts", [])}
+    by_name = {
+        (e["platform"], normalise_name(e["name"])): (e["platform"], e["account_id"])
+        for e in truth["accounts"]
+        if not e["listed"]
+    }
+    got: dict[tuple[str, str], dict] = {}
+    for entry in results.get("accounts", []):
+        key = (entry["platform"], entry["account_id"])
+        if key[1].startswith(NAME_ID):
+            key = by_name.get((key[0], key[1][len(NAME_ID) :]), key)
+        if key in got:  # seen on a site and known from an import: one account
+            got[key] = got[key] | {"findings": [*got[key].get("findings", []), *entry.get("findings", [])]}
+        else:
+            got[key] = entry
     comparison = AccountComparison()
+    known = {(e["platform"], e["account_id"]) for e in truth["accounts"]}
+    for key in sorted(set(got) - known):
+        for claim in _claims(key, got[key].get("findings", [])):
+            comparison.checks.setdefault(claim[2], CheckScore(claim[2])).false_positives += 1
+            comparison.false_positives.append(claim)
     for expected in truth["accounts"]:
         key = (expected["platform"], expected["account_id"])
         found_account = got.get(key, {})
         comparison.accounts += 1
-        wanted = _claims(key, expected["defects"])
+        wanted = _claims(
+            key,
+            [d for d in expected["defects"] if from_sites or d.get("variant") not in SEEN_VARIANTS.values()],
+        )
         found = _claims(key, found_account.get("findings", []))
         for claim in wanted | found:
             score = comparison.checks.setdefault(claim[2], CheckScore(claim[2]))
@@ -879,4 +981,53 @@ def compare_accounts(truth: dict, results: dict) -> AccountComparison:
                         "vetoes": found_account.get("vetoes"),
                     }
                 )
+    return comparison
+
+
+SEEN_VARIANTS = {"newmedia.unregistered": "seen_on_site", "newmedia.status_mismatch": "closed_but_listed"}
+
+
+@dataclass
+class SeenComparison:
+    """Reconciliation with what sites name, scored on its own, by platform and account name: accounts named on a
+    site but missing from the registry (``newmedia.unregistered``, variant ``seen_on_site``) and registry
+    accounts marked closed that a site still names (``newmedia.status_mismatch``, ``closed_but_listed``)."""
+
+    checks: dict = field(default_factory=dict)  # check -> farm.compare.CheckScore
+    false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # (check, platform, name)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _variant(item: dict) -> str | None:
+    return item.get("variant") or (item.get("evidence") or {}).get("variant")
+
+
+def compare_seen(truth: dict, results: dict, sites: Collection[str] | None = None) -> SeenComparison:
+    """``sites``: the codes of the sites whose pages the run read (default: every site); the truth's findings
+    on accounts named only on other sites are not expected."""
+    from govinspect.farm.compare import CheckScore
+    from govinspect.newmedia.reconcile import normalise_name
+
+    wanted = {
+        (d["check"], e["platform"], normalise_name(e["name"]))
+        for e in truth["accounts"]
+        for d in e["defects"]
+        if d["check"] in SEEN_VARIANTS
+        and SEEN_VARIANTS[d["check"]] == _variant(d)
+        and (sites is None or d["evidence"].get("site_code") in sites)
+    }
+    found = {
+        (f["check"], a["platform"], normalise_name(a["name"]))
+        for a in results.get("accounts", [])
+        for f in a.get("findings", [])
+        if f["check"] in SEEN_VARIANTS and SEEN_VARIANTS[f["check"]] == _variant(f)
+    }
+    comparison = SeenComparison(false_positives=sorted(found - wanted), misses=sorted(wanted - found))
+    for check in SEEN_VARIANTS:
+        comparison.checks[check] = CheckScore(
+            f"{check} ({SEEN_VARIANTS[check]})",
+            sum(1 for c in wanted & found if c[0] == check),
+            sum(1 for c in found - wanted if c[0] == check),
+            sum(1 for c in wanted - found if c[0] == check),
+        )
     return comparison

@@ -18,6 +18,7 @@ from html import escape
 
 from govinspect.farm.content import HOME_BLOCKS, Column, Item, Site
 from govinspect.farm.plan import SitePlan
+from govinspect.farm.site_accounts import MATRIX_TITLE, Listing, footer_html, matrix_html
 
 PAGE_SIZE = 15
 META_NAMES = (
@@ -131,8 +132,16 @@ def _href(path: str) -> str:
 
 
 class Renderer:
-    def __init__(self, site: Site, style: Style, external: str, scripted: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        site: Site,
+        style: Style,
+        external: str,
+        scripted: frozenset[str] = frozenset(),
+        listing: Listing | None = None,
+    ):
         self.site, self.style, self.plan, self.ext = site, style, site.plan, external
+        self.listing = listing  # the new-media accounts the site names (farm/site_accounts.py)
         self.scripted = scripted  # slugs of columns whose first list page is filled by list.js from JSON
         p = self.plan
         self.charset_meta = p.encoding[2]
@@ -186,7 +195,8 @@ class Renderer:
             f'<div class="nav"><ul>{"".join(nav)}</ul></div>\n'
         )
 
-    def footer(self) -> str:
+    def footer(self, extra: str = "") -> str:
+        """``extra``: ready HTML put first in the footer (the homepage's new-media accounts)."""
         f, p, ext = self.site.footer, self.plan, self.ext
         lines = []
         top = [f'<a href="{self.style.sitemap}">网站地图</a>']
@@ -215,7 +225,7 @@ class Renderer:
                 f'<span id="_ideConac"><a href="{ext}/bszs.conac.cn/sitename?method=show&amp;id={p.site_code}" '
                 'target="_blank"><img src="/images/red.png" alt="党政机关" title="党政机关"></a></span>'
             )
-        body = "".join(f"<p>{line}</p>\n" for line in lines)
+        body = extra + "".join(f"<p>{line}</p>\n" for line in lines)
         return f'<div class="footer">\n{body}</div>\n</body>\n</html>\n'
 
     # ---------- lists ----------
@@ -427,6 +437,15 @@ class Renderer:
             + '<div class="main home">\n'
             + "\n".join(blocks)
             + f'\n<div class="links"><span>相关链接</span><ul>{friends}</ul></div>\n{site.home_extra}</div>\n'
+            + self.footer(footer_html(self.listing) if self.listing else "")
+        )
+
+    def matrix(self) -> str:
+        """The 政务新媒体矩阵 page (sites with a listing that has one)."""
+        return (
+            self.head(f"{MATRIX_TITLE}_{self.plan.name}", self.site_meta())
+            + self.header()
+            + matrix_html(self.listing)  # type: ignore[arg-type]
             + self.footer()
         )
 
@@ -444,6 +463,8 @@ class Renderer:
 
     def all_pages(self) -> dict[str, str]:
         pages = {self.style.home: self.homepage(), self.style.sitemap: self.sitemap()}
+        if self.listing is not None and self.listing.matrix_path:
+            pages[self.listing.matrix_path] = self.matrix()
         for col in self.site.columns:
             pages.update(self.column_pages(col))
             for it in col.items:

@@ -3,7 +3,8 @@
 
 Sites name accounts, rarely their IDs, so an account is matched by platform and name. A name the registry does
 not have on that platform becomes an ``newmedia.unregistered`` *notice*: the site says the account runs, a
-person confirms it is not a registered account under another name. Pure extraction (:func:`find_accounts`)
+person confirms it is not a registered account under another name. A name that matches only registry accounts
+marked closed becomes a ``newmedia.status_mismatch`` notice on them (variant ``closed_but_listed``). Pure extraction (:func:`find_accounts`)
 is separate from reading stored pages (:func:`seen_on_sites`).
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from govinspect.checks.finding import Finding, Severity
 from govinspect.extract.page import Page, parse_page
-from govinspect.newmedia.model import AccountInfo, SeenAccount
+from govinspect.newmedia.model import AccountInfo, AccountKey, SeenAccount
 from govinspect.store import Store
 from govinspect.store.models import Site, Snapshot
 from govinspect.store.snapshots import SnapshotStore
@@ -62,7 +63,7 @@ def _clean(name: str) -> str | None:
         or name in _GENERIC
         or name.isdigit()
         or name.endswith("的")
-        or name.startswith(("我们", "本"))
+        or name.startswith(("我们", "本网", "本站", "本单位", "本机关", "本部门"))  # not 本溪市
     ):
         return None
     return name
@@ -109,7 +110,8 @@ def _flat(raw: dict | None) -> dict[str, str]:
     return {str(k).lower(): (v[0] if isinstance(v, list) and v else str(v)) for k, v in (raw or {}).items()}
 
 
-def _matrix_link(text: str) -> bool:
+def matrix_link(text: str) -> bool:
+    """Whether a link's text leads to a page listing the site's accounts (政务新媒体矩阵 and the like)."""
     return bool(re.search(r"新媒体|政务微信|政务微博|新媒体矩阵", text or ""))
 
 
@@ -139,7 +141,7 @@ def seen_on_sites(
         page = parse_page(home.final_url or home.url, body, headers=_flat(home.headers))
         seen += find_accounts(page, how="footer")
         for link in page.links:
-            if link.kind != "a" or not _matrix_link(link.text):
+            if link.kind != "a" or not matrix_link(link.text):
                 continue
             stored = snapshots.latest(code, link.url, with_body=True)
             matrix_body = snapshots.body(stored) if stored is not None and stored.error is None else None
@@ -148,6 +150,53 @@ def seen_on_sites(
                     parse_page(link.url, matrix_body, headers=_flat(stored.headers)), how="matrix"
                 )  # type: ignore[union-attr]
     return seen
+
+
+def _same(known: str, name: str) -> bool:
+    """Names match when equal, or when one contains the other and both have four or more characters."""
+    return known == name or (len(known) >= 4 and len(name) >= 4 and (known in name or name in known))
+
+
+def closed_seen(
+    seen: Sequence[SeenAccount], registry: Sequence[AccountInfo]
+) -> list[tuple[AccountInfo, Finding]]:
+    """Registry accounts marked closed (关停, 下线) that a site still names: every registry account of the
+    platform the name matches is closed. A ``newmedia.status_mismatch`` notice (variant ``closed_but_listed``)
+    on the account: either it still runs and the registry is wrong, or the site was not updated."""
+    by_platform: dict[str, list[AccountInfo]] = {}
+    for account in registry:
+        by_platform.setdefault(account.key.platform, []).append(account)
+    out: list[tuple[AccountInfo, Finding]] = []
+    reported: set[AccountKey] = set()
+    for account in seen:
+        platform = str(account.evidence.get("platform", ""))
+        matches = [a for a in by_platform.get(platform, []) if _same(normalise_name(a.name), account.name)]
+        if not matches or any(a.running for a in matches):
+            continue
+        for match in matches:
+            if match.key in reported:
+                continue
+            reported.add(match.key)
+            out.append(
+                (
+                    match,
+                    Finding(
+                        "newmedia.status_mismatch",
+                        account.where,
+                        f"名录登记为“{match.status}”的{platform}“{match.name}”仍列在网站上，请核实账号是否仍在运行或网站未及时更新",
+                        {
+                            "variant": "closed_but_listed",
+                            "registered_status": match.status,
+                            "platform": platform,
+                            "name": account.name,
+                            "how": account.how,
+                            "text": account.evidence.get("text"),
+                        },
+                        Severity.NOTICE,
+                    ),
+                )
+            )
+    return out
 
 
 def unregistered_seen(
@@ -164,7 +213,7 @@ def unregistered_seen(
         platform = str(account.evidence.get("platform", ""))
         known = names.get(platform, [])
         name = account.name
-        if any(n == name or (len(n) >= 4 and len(name) >= 4 and (n in name or name in n)) for n in known):
+        if any(_same(n, name) for n in known):
             continue
         if (platform, name) in reported:
             continue

@@ -35,7 +35,7 @@ from govinspect.newmedia.model import (
     SourceSpec,
     aware,
 )
-from govinspect.newmedia.reconcile import unregistered_seen
+from govinspect.newmedia.reconcile import closed_seen, unregistered_seen
 from govinspect.newmedia.scoring import score_account
 from govinspect.newmedia.tables import AccountFindingRow, AccountResult, NewMediaRun, PostRow, SourceState
 from govinspect.scoring.engine import SiteScore
@@ -257,6 +257,16 @@ def check_accounts(
             outcomes.append(outcome)
     if seen:
         registry = [f.account for f in facts if f.account.listed]
+        at = {o.account.key: i for i, o in enumerate(outcomes)}
+        for info, finding in closed_seen(seen, registry):  # on the closed account's own result
+            if info.key in at:
+                old = outcomes[at[info.key]]
+                outcomes[at[info.key]] = AccountOutcome(
+                    info, [*old.findings, finding], old.score, old.summary
+                )
+            else:
+                at[info.key] = len(outcomes)
+                outcomes.append(AccountOutcome(info, [finding], None, {"seen": finding.evidence["how"]}))
         for account, finding in unregistered_seen(seen, registry):
             platform = str(account.evidence.get("platform", ""))
             info = AccountInfo(AccountKey(platform, f"name:{account.name}"), account.name, "", "", registered=False,
