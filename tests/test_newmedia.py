@@ -38,6 +38,7 @@ from govinspect.newmedia.model import (
     MenuEntry,
     MenuProbe,
     Post,
+    SeenAccount,
     SourceFact,
     SourceSpec,
 )
@@ -434,3 +435,25 @@ def test_accounts_sites_list_are_reconciled_with_the_registry(tmp_path: Path) ->
     assert [a.name for a in find_accounts(names)] == ["本溪发布"]
     result = check_accounts(store, PROFILE, AS_OF, seen=seen)
     assert {o.account.key.account_id for o in result.outcomes} >= {"name:恩平融媒", "name:恩平人社"}
+
+
+def test_a_closed_account_a_site_still_names_is_a_status_mismatch() -> None:
+    from govinspect.newmedia.reconcile import closed_seen, unregistered_seen
+
+    where = "http://www.enping.gov.cn/xmt/"
+    seen = [
+        SeenAccount(None, "恩平政务", where, "matrix", evidence={"platform": "微信公众号"}),
+        SeenAccount(None, "恩平发布", where, "matrix", evidence={"platform": "微博"}),
+    ]
+    registry = [
+        AccountInfo(AccountKey("微信公众号", "gh_1"), "恩平政务", "恩平市政府办", "江门市", status="关停"),
+        AccountInfo(AccountKey("微博", "55"), "恩平发布", "恩平市政府办", "江门市", status="关停"),
+        AccountInfo(
+            AccountKey("微博", "56"), "恩平发布服务", "恩平市政府办", "江门市"
+        ),  # running, matches too
+    ]
+    found = closed_seen(seen, registry)
+    assert [(a.key.account_id, f.evidence["variant"], f.url) for a, f in found] == [
+        ("gh_1", "closed_but_listed", where)
+    ]
+    assert found[0][1].severity is Severity.NOTICE and not unregistered_seen(seen, registry)
