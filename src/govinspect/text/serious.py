@@ -787,7 +787,11 @@ def _sensitive(text: str, start: int, stop: int, entry: Sensitive) -> TextFindin
         start=start,
         end=stop,
         text=text[start:stop],
-        message=f"敏感表述，请人工确认：“{entry.term}”——{entry.advice}",
+        message=(
+            f"错敏词：“{entry.term}”——{entry.advice}"
+            if entry.severity == "deduction"
+            else f"敏感表述，请人工确认：“{entry.term}”——{entry.advice}"
+        ),
         severity=entry.severity,
         evidence={"term": entry.term},
     )
