@@ -200,11 +200,13 @@ def test_traditional_text_read_in_simplified_form() -> None:
 
 
 def test_traditional_characters_in_simplified_text_left_alone() -> None:
-    # One traditional form in simplified text is protected, not read as its simplified form (乾 is not 干 here).
-    text = "乾隆年间修建的古建筑得到有效保护"
+    # One traditional form in simplified text is protected, not converted; 乾 (of 乾隆, 乾坤) is a character
+    # simplified writing uses and is never read as 干.
+    text = "乾隆年间修建的古建筑得到有效保护，詳見附件"
     view, protected = typo.simplified_view(text, [])
     assert view == text
-    assert (0, 1) in protected
+    assert (text.index("詳"), text.index("詳") + 1) in protected
+    assert (0, 1) not in protected
 
 
 @needs_lm

@@ -281,24 +281,32 @@ def _simplified(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+@lru_cache(maxsize=65536)
+def _traditional(ch: str) -> bool:
+    """A Han character that simplified writing does not use (outside GB 2312) and that has a simplified form."""
+    if not _is_han(ch):
+        return False
+    try:
+        ch.encode("gb2312")
+        return False
+    except UnicodeEncodeError:
+        return _simplified(ch) != ch
+
+
 def simplified_view(text: str, protected: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
     """The text the checker reads, of the same length: a traditional character is not a typo. A text written in
     traditional characters (gov.cn serves 繁体 pages; two or more and at least TRADITIONAL_SHARE of its Han
-    characters have a simplified form) is read in simplified form; in a simplified text the few traditional characters are left
-    alone (protected), so a simplified name such as 乾隆 is never read as 干隆."""
-    han = changed = 0
-    view = []
-    for ch in text:
-        simple = _simplified(ch)
-        han += _is_han(ch)
-        changed += simple != ch
-        view.append(simple)
+    characters are traditional) is read in simplified form; in a simplified text the few traditional characters
+    are left alone (protected). Only characters outside GB 2312 count as traditional (乾 of 乾隆 is one simplified writing
+    uses too); in a traditional text every character is read in simplified form (於 -> 于)."""
+    marks = [_traditional(ch) for ch in text]
+    changed = sum(marks)
     if not changed:
         return text, list(protected)
+    han = sum(map(_is_han, text))
     if changed >= 2 and changed >= TRADITIONAL_SHARE * han:
-        return "".join(view), list(protected)
-    extra = [(i, i + 1) for i, (a, b) in enumerate(zip(text, view, strict=True)) if a != b]
-    return text, [*protected, *extra]
+        return "".join(map(_simplified, text)), list(protected)
+    return text, [*protected, *((i, i + 1) for i, m in enumerate(marks) if m)]
 
 
 def candidates(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
