@@ -188,9 +188,9 @@ def inspect_sites(
     def crawl_progress(update: CrawlProgress) -> None:
         if progress:
             progress(f"crawl:{update.site_code}", update.requests, update.budget)
+        store_judged(wait=False)
 
     snapshots = SnapshotStore(store, settings.snapshots_dir)
-    outcomes = []
     browser_options = BrowserOptions(
         allow_private_networks=options.crawl.allow_private_networks,
         chromium=options.chromium,
@@ -203,9 +203,33 @@ def inspect_sites(
     shots = ScreenshotReport(available=chromium is not None, note=rendering.note)
     workers = options.workers or default_workers(len(sites))
     by_code = {site.site_code: site for site in sites}
-    judged_later: dict[str, Future[SiteJudgement]] = {}
+    judged_later: dict[str, Future[SiteJudgement]] = {}  # submitted and not yet stored
+    stored_outcomes: dict[str, SiteOutcome] = {}
     pools = ExitStack()
     pool: JudgePool | None = None
+
+    def store_judged(*, wait: bool) -> None:
+        """Store the judged sites' results (during the crawl those ready, at its end all of them), so a run's
+        progress counts sites as they are judged."""
+        for code in [c for c, f in judged_later.items() if wait or f.done()]:
+            judged = judged_later.pop(code).result()
+            site = by_code[code]
+            findings = judged.findings
+            if options.screenshots and chromium is not None:
+                findings = screenshot_vetoes(
+                    browser,
+                    code,
+                    findings,
+                    judged.score.severities,
+                    home=settings.home,
+                    run_id=run_id,
+                    limit=options.max_screenshots,
+                    report=shots,
+                )
+            save_result(store, run_id, site.id, judged.model, findings, judged.score)
+            stored_outcomes[code] = SiteOutcome(code, site.name, site.url, findings, judged.score)
+            if progress:
+                progress("check", len(stored_outcomes), len(sites))
 
     def site_crawled(code: str, crawl_id: int) -> None:
         """Judging starts as each site's crawl ends: the first sites are judged while the rest are crawled."""
@@ -221,11 +245,14 @@ def inspect_sites(
                 options=options,
             )
             pool = pools.enter_context(judges(context, workers, store))
+            with store.session() as session:
+                session.get(Run, run_id).crawl_id = crawl_id  # type: ignore[union-attr]
         if options.render:
             stored = stored_pages(snapshots, crawl_id, code)
             _render_site(browser, snapshots, crawl_id, site, stored, profile, options, rendering)
         job = SiteJob(site.site_code, site.url, site.region, expected_of(site), overrides_for(store, code))
         judged_later[code] = pool.submit(job)
+        store_judged(wait=False)
 
     try:
         with pools:
@@ -239,26 +266,10 @@ def inspect_sites(
             )
             with store.session() as session:
                 session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]
-            for number, site in enumerate(sites, 1):
-                judged = judged_later[site.site_code].result()
-                findings = judged.findings
-                if options.screenshots and chromium is not None:
-                    findings = screenshot_vetoes(
-                        browser,
-                        site.site_code,
-                        findings,
-                        judged.score.severities,
-                        home=settings.home,
-                        run_id=run_id,
-                        limit=options.max_screenshots,
-                        report=shots,
-                    )
-                save_result(store, run_id, site.id, judged.model, findings, judged.score)
-                outcomes.append(SiteOutcome(site.site_code, site.name, site.url, findings, judged.score))
-                if progress:
-                    progress("check", number, len(sites))
+            store_judged(wait=True)
     finally:
         browser.close()
+    outcomes = [stored_outcomes[site.site_code] for site in sites]
 
     notes = [n for n in dict.fromkeys((rendering.note, shots.note)) if n]
     if options.text_checks and (reason := typo_unavailable_reason()):
