@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -64,10 +65,18 @@ app.add_typer(rectify_app, name="rectify")
 from govinspect.newmedia.cli import app as newmedia_app  # noqa: E402  (government new media)
 
 app.add_typer(newmedia_app, name="newmedia")
-from govinspect.monitor.cli import monitor, probe, uptime, worker  # noqa: E402  (continuous monitoring)
+from govinspect.monitor.cli import (  # noqa: E402  (continuous monitoring)
+    beat,
+    monitor,
+    probe,
+    snapshots_app,
+    uptime,
+    worker,
+)
 
-for _command in (probe, monitor, uptime, worker):
+for _command in (probe, monitor, uptime, worker, beat):
     app.command()(_command)
+app.add_typer(snapshots_app, name="snapshots")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -256,6 +265,19 @@ CaFileOption = Annotated[
 ]
 
 
+NoWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait",
+        help="使用任务队列（设置了 GOVINSPECT_BROKER_URL）时：提交后即返回，不等待检查完成；用 run watch 查看进度。",
+    ),
+]
+BatchOption = Annotated[
+    int | None,
+    typer.Option("--batch", min=1, max=1000, help="使用任务队列时每个队列任务检查的网站数（缺省 10）。"),
+]
+
+
 @dataclass(frozen=True)
 class CrawlChoices:
     """What the operator chose for a crawl on the command line (``inspect`` and ``run start``)."""
@@ -311,8 +333,9 @@ def _with_progress(
             if stage.startswith("crawl:"):
                 requests[stage] = done
                 bar.update(crawl_task, completed=sum(requests.values()))
-            else:
-                bar.update(crawl_task, completed=sites * crawl.max_pages)
+            else:  # sites are judged as their crawl ends, while the others are still crawled
+                if done >= total:
+                    bar.update(crawl_task, completed=sites * crawl.max_pages)
                 bar.update(check_task, completed=done, total=total)
 
         try:
@@ -355,12 +378,17 @@ def inspect(
         int | None,
         typer.Option("--resume", help="续查中断的检查（编号）：只检查尚无结果的网站，计入同一检查。"),
     ] = None,
+    no_wait: NoWaitOption = False,
+    batch: BatchOption = None,
 ) -> None:
-    """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。"""
+    """检查网站：抓取、提取、按指标检查并评分，保存结果并输出汇总（可选输出 JSON）。
+
+    设置了 GOVINSPECT_BROKER_URL 时提交到任务队列，由 govinspect worker 执行，本命令等待并显示进度。"""
     from govinspect.runs.inspect import inspect_sites
 
+    queue = Queueing(no_wait, batch)
     if resume is not None:
-        return _resume_run(resume, json_out, max_pages, ignore_robots, allow_private, ca_file)
+        return _resume_run(resume, json_out, max_pages, ignore_robots, allow_private, ca_file, queue)
     if as_of is None:
         raise fail("请用 --as-of 指定监测时间点", code=2)
     when = _parse_date(as_of, "--as-of")
@@ -390,10 +418,81 @@ def inspect(
 
     _refuse_private(db, codes, crawl)
     options = _inspect_options(when, profile, checked_period.text, crawl)
+    if settings().broker_url:
+        from govinspect.tasks import enqueue_run
+
+        with _queue_errors():
+            run_id, tasks = enqueue_run(
+                settings().broker_url, db, codes, as_of=when, options=options, batch=queue.size
+            )
+        _queued(run_id, len(codes), len(tasks))
+        if not queue.no_wait:
+            _finish_run(_wait_for(db, run_id), when, json_out, checked_period.text)
+        return
     result = _with_progress(
         len(codes), crawl, lambda progress: inspect_sites(db, settings(), codes, options, progress=progress)
     )
     _finish_run(result, when, json_out, checked_period.text)
+
+
+@dataclass(frozen=True)
+class Queueing:
+    """How ``inspect`` and ``run start`` use the task queue when ``GOVINSPECT_BROKER_URL`` is set."""
+
+    no_wait: bool = False
+    batch: int | None = None
+
+    @property
+    def size(self) -> int:
+        from govinspect.tasks import DEFAULT_BATCH
+
+        return self.batch or DEFAULT_BATCH
+
+
+@contextmanager
+def _queue_errors() -> Iterator[None]:
+    """A broker that does not answer is an error message, not a traceback."""
+    from kombu.exceptions import OperationalError
+
+    from govinspect.tasks import check_broker
+
+    try:
+        check_broker(settings().broker_url or "")
+        yield
+    except OperationalError as exc:
+        raise fail(f"无法连接任务队列（GOVINSPECT_BROKER_URL）：{exc}") from exc
+
+
+def _queued(run_id: int, sites: int, tasks: int) -> None:
+    console.print(
+        f"已提交检查任务 {run_id}：{sites} 个网站，{tasks} 个队列任务，由 govinspect worker 执行。"
+        f"查看进度：govinspect run watch {run_id}",
+        highlight=False,
+    )
+
+
+def _wait_for(db: Store, run_id: int) -> InspectionResult:
+    """Wait for a queued run with a progress bar of sites stored; Ctrl-C leaves it to the workers."""
+    from govinspect.runs.queued import RunProgress, queued_result, run_progress, wait_for_run
+
+    first = run_progress(db, run_id)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("检查网站（任务队列）", total=first.total or None, completed=first.done)
+
+            def show(state: RunProgress) -> None:
+                bar.update(task, completed=state.done, total=state.total or None)
+
+            state = wait_for_run(db, run_id, progress=show)
+    except KeyboardInterrupt:
+        console.print(
+            f"已停止等待；检查任务 {run_id} 仍由 worker 继续执行。查看进度：govinspect run watch {run_id}",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    if state.status != "finished":
+        raise fail(f"检查任务 {run_id} 未完成（状态：{RUN_STATUS.get(state.status, state.status)}）")
+    return queued_result(db, settings(), run_id)
 
 
 def _resume_run(
@@ -403,8 +502,10 @@ def _resume_run(
     ignore_robots: bool,
     allow_private: bool,
     ca_file: Path | None,
+    queue: Queueing | None = None,
 ) -> None:
-    """``inspect --resume``: the run's date and period, the options given now."""
+    """``inspect --resume``: the run's date and period, the options given now; with a broker, the sites
+    without a result are queued again (a site a late task stores meanwhile is still counted once)."""
     from govinspect.runs.resume import ResumeError, resume_run, run_state
     from govinspect.store.results import Run
 
@@ -422,6 +523,29 @@ def _resume_run(
         when, period = run.as_of, run.period  # type: ignore[union-attr]
     options = _inspect_options(when, "national-2019", period, crawl)
     console.print(f"续查检查 {run_id}：已完成 {len(state.done)} 家，尚余 {len(state.remaining)} 家")
+    if settings().broker_url and state.remaining and state.status != "finished":
+        from dataclasses import replace
+
+        from govinspect.tasks import enqueue_inspections
+
+        queue = queue or Queueing()
+        with db.session() as session:
+            stored = session.get(Run, run_id)
+            name = (stored.options or {}).get("profile_name") or stored.profile  # type: ignore[union-attr]
+        options = replace(options, profile=name)
+        with _queue_errors():
+            tasks = enqueue_inspections(
+                settings().broker_url,
+                state.remaining,
+                as_of=when,
+                run_id=run_id,
+                batch=queue.size,
+                options=options,
+            )
+        _queued(run_id, len(state.remaining), len(tasks))
+        if not queue.no_wait:
+            _finish_run(_wait_for(db, run_id), when, json_out, period)
+        return
     try:
         result = _with_progress(
             max(len(state.remaining), 1),
@@ -761,8 +885,12 @@ def run_start(
         bool, typer.Option("--takeover", help="接续另一进程或另一台机器未完成的任务（确认其已中止时使用）。")
     ] = False,
     ca_file: CaFileOption = None,
+    no_wait: NoWaitOption = False,
+    batch: BatchOption = None,
 ) -> None:
-    """按计划检查：只检查计划中的网站，结果记入计划的检查期；中断后再次执行会接着检查未完成的网站。"""
+    """按计划检查：只检查计划中的网站，结果记入计划的检查期；中断后再次执行会接着检查未完成的网站。
+
+    设置了 GOVINSPECT_BROKER_URL 时提交到任务队列，由 govinspect worker 执行，本命令等待并显示进度。"""
     from govinspect.runs.importer import run_document
     from govinspect.runs.plan import prepare_start, start_plan
 
@@ -782,11 +910,42 @@ def run_start(
     if start.codes:
         _refuse_private(db, list(start.codes), crawl)
     options = _inspect_options(start.as_of, start.profile, start.plan.period, crawl)
-    result = _with_progress(
-        len(start.codes),
-        crawl,
-        lambda progress: _plan_or_fail(lambda: start_plan(db, settings(), start, options, progress=progress)),
-    )
+    if settings().broker_url and start.codes:
+        from govinspect.tasks import enqueue_inspections
+
+        queue = Queueing(no_wait, batch)
+        queued: list[str] = []
+
+        def enqueue(run_id: int, codes: Sequence[str], chosen: InspectOptions) -> None:
+            with _queue_errors():
+                queued.extend(
+                    enqueue_inspections(
+                        settings().broker_url,
+                        codes,
+                        as_of=chosen.as_of,
+                        run_id=run_id,
+                        batch=queue.size,
+                        options=chosen,
+                    )
+                )
+
+        result = _plan_or_fail(lambda: start_plan(db, settings(), start, options, enqueue=enqueue))
+        _queued(result.run_id, len(start.codes), len(queued))
+        if queue.no_wait:
+            console.print(
+                f"检查期：{start.plan.period}；检查计划：{start.plan.id}；检查任务：{result.run_id}"
+            )
+            return
+        waited = _wait_for(db, result.run_id)
+        result = replace(result, outcomes=waited.outcomes)
+    else:
+        result = _with_progress(
+            len(start.codes),
+            crawl,
+            lambda progress: _plan_or_fail(
+                lambda: start_plan(db, settings(), start, options, progress=progress)
+            ),
+        )
     print_outcomes(result.outcomes, result.profile_id, start.as_of, result.run_id)
     for note in result.notes:
         console.print(Text(f"注意：{note}", style="yellow"))
@@ -796,6 +955,28 @@ def run_start(
 
         write_json(json_out, run_document(db, result.run_id))
         console.print(f"结果已写入 {json_out}")
+
+
+@run_app.command("watch")
+def run_watch(
+    run: Annotated[int, typer.Argument(help="检查任务编号。")],
+    json_out: JsonOption = None,
+) -> None:
+    """等待提交到任务队列的检查任务完成（显示已完成的网站数），然后输出结果汇总；Ctrl-C 只停止等待。"""
+    from govinspect.runs.queued import QueuedRunError, run_progress
+    from govinspect.store.results import Run
+
+    db = store()
+    try:
+        state = run_progress(db, run)
+    except QueuedRunError as exc:
+        raise fail(str(exc)) from exc
+    with db.session() as session:
+        found = session.get(Run, run)
+        when, period = found.as_of, found.period  # type: ignore[union-attr]
+    if state.status == "running":
+        console.print(f"检查任务 {run}：已完成 {state.done} / {state.total or '?'} 家，等待 worker …")
+    _finish_run(_wait_for(db, run), when, json_out, period)
 
 
 def _results_or_fail(action: Callable[[], T]) -> T:

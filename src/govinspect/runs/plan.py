@@ -487,6 +487,8 @@ def _still_running(options: dict) -> str | None:
     """Who may still be inspecting an unfinished run: a live process on this machine, or another machine (which
     cannot be asked); None when the process that started it is gone."""
     host, pid = _holder(options)
+    if (options.get("attempts") or [{}])[-1].get("queued"):
+        return f"任务队列中的 worker（由 {host} 提交）"
     if host is None or pid is None:
         return None
     if host != socket.gethostname():
@@ -590,9 +592,14 @@ def start_plan(
     options: InspectOptions,
     *,
     progress: Callable[[str, int, int], None] | None = None,
+    enqueue: Callable[[int, Sequence[str], InspectOptions], object] | None = None,
 ) -> StartResult:
     """Inspect the plan's remaining sites through ``inspect_sites`` (the options are ``inspect``'s, with the
-    plan's period, ``as_of`` and profile) into the plan's run: a new one, or the unfinished one resumed."""
+    plan's period, ``as_of`` and profile) into the plan's run: a new one, or the unfinished one resumed.
+
+    ``enqueue(run_id, codes, options)``: queue the sites for Celery workers instead (tasks.enqueue_inspections);
+    the run then names all its sites, the last one stored finishes it, and the result has the outcomes stored
+    so far."""
     from govinspect.runs.importer import stored_outcomes
     from govinspect.runs.inspect import inspect_sites
     from govinspect.scoring.profile import load_profile
@@ -606,6 +613,7 @@ def start_plan(
         "pid": os.getpid(),
         "started_at": utcnow().isoformat(),
         "sites": len(start.codes),
+        **({"queued": True} if enqueue is not None and start.codes else {}),
     }
     with store.session() as session:
         if start.superseded is not None:
@@ -646,8 +654,19 @@ def start_plan(
                 "attempts": [*(previous.get("attempts") or []), attempt],
                 "crawls": crawls,
             }
+        if enqueue is not None and start.codes:
+            done = session.scalars(select(SiteResult.site_code).where(SiteResult.run_id == run.id))
+            named = list(dict.fromkeys([*done, *start.codes]))  # _complete in runs/inspect.py counts these
+            run.options = {**(run.options or {}), "site_codes": named}
         run_id = run.id
     notes: list[str] = []
+    if enqueue is not None and start.codes:
+        enqueue(run_id, start.codes, options)
+        if start.skipped:
+            notes.append(
+                f"计划中有 {len(start.skipped)} 家网站已不在运行，未检查：{'、'.join(start.skipped)}"
+            )
+        return StartResult(run_id, start, stored_outcomes(store, run_id), profile.id, notes)
     if start.codes:
         result = inspect_sites(store, settings, list(start.codes), options, progress=progress, run_id=run_id)
         notes = list(result.notes)
