@@ -164,20 +164,25 @@ def _print_probes(results: list) -> None:  # type: ignore[type-arg]
     console.print(table)
 
 
+RoundsPerDay = Annotated[
+    int | None,
+    typer.Option("--rounds-per-day", min=1, help="每天探测轮数（缺省按指标配置 monitor 一节）。"),
+]
+CrawlEvery = Annotated[
+    str | None, typer.Option("--crawl", help="定期检查：daily、weekly 或 none（缺省按指标配置）。")
+]
+CrawlMaxPages = Annotated[
+    int, typer.Option("--max-pages", min=1, help="定期检查时每个网站最多抓取的页面数。")
+]
+
+
 def monitor(
     profile: ProfileOption = "national-2019",
     vantage: VantageOption = None,
     allow_private: AllowPrivate = False,
-    rounds_per_day: Annotated[
-        int | None,
-        typer.Option("--rounds-per-day", min=1, help="每天探测轮数（缺省按指标配置 monitor 一节）。"),
-    ] = None,
-    crawl: Annotated[
-        str | None, typer.Option("--crawl", help="定期检查：daily、weekly 或 none（缺省按指标配置）。")
-    ] = None,
-    max_pages: Annotated[
-        int, typer.Option("--max-pages", min=1, help="定期检查时每个网站最多抓取的页面数。")
-    ] = 200,
+    rounds_per_day: RoundsPerDay = None,
+    crawl: CrawlEvery = None,
+    max_pages: CrawlMaxPages = 200,
 ) -> None:
     """持续监测：按随机间隔每天多轮探测所有运行中的网站，并按指标配置定期检查；Ctrl-C 停止。"""
     from govinspect.monitor.scheduler import Monitor, MonitorError, MonitorOptions, Schedule
@@ -281,16 +286,9 @@ def beat(
     profile: ProfileOption = "national-2019",
     vantage: VantageOption = None,
     allow_private: AllowPrivate = False,
-    rounds_per_day: Annotated[
-        int | None,
-        typer.Option("--rounds-per-day", min=1, help="每天探测轮数（缺省按指标配置 monitor 一节）。"),
-    ] = None,
-    crawl: Annotated[
-        str | None, typer.Option("--crawl", help="定期检查：daily、weekly 或 none（缺省按指标配置）。")
-    ] = None,
-    max_pages: Annotated[
-        int, typer.Option("--max-pages", min=1, help="定期检查时每个网站最多抓取的页面数。")
-    ] = 200,
+    rounds_per_day: RoundsPerDay = None,
+    crawl: CrawlEvery = None,
+    max_pages: CrawlMaxPages = 200,
     loglevel: Annotated[str, typer.Option("--loglevel", help="日志级别。")] = "INFO",
 ) -> None:
     """多机持续监测的定时器（Celery beat）：按指标配置定时提交探测、定期检查与数据清理任务，由 govinspect worker 执行；整个部署只运行一个。"""
