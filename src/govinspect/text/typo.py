@@ -48,6 +48,7 @@ from govinspect.text.confusion import (
     word_index,
 )
 from govinspect.text.finding import TextFinding
+from govinspect.text.hant import converter
 from govinspect.text.lm import WordLM, lm_status, load_lm
 from govinspect.text.typo_model import TreeModel, load_model
 
@@ -265,32 +266,18 @@ def _homophones(unit: str, words: WordIndex) -> list[str]:
     return out
 
 
-_T2S: list[object] = []
-
-
 @lru_cache(maxsize=65536)
 def _simplified(ch: str) -> str:
-    """The simplified form of one character (itself when it has none, or when OpenCC maps it to more than one)."""
+    """The simplified form of one character (itself when it has none), from the lexicon checks' OpenCC tables."""
     if not _is_han(ch):
         return ch
-    if not _T2S:
-        import opencc
-
-        _T2S.append(opencc.OpenCC("t2s"))
-    out = _T2S[0].convert(ch)  # type: ignore[attr-defined]
+    out = ch.translate(converter().table)
     return out if len(out) == 1 else ch
 
 
-@lru_cache(maxsize=65536)
 def _traditional(ch: str) -> bool:
     """A Han character that simplified writing does not use (outside GB 2312) and that has a simplified form."""
-    if not _is_han(ch):
-        return False
-    try:
-        ch.encode("gb2312")
-        return False
-    except UnicodeEncodeError:
-        return _simplified(ch) != ch
+    return converter().detect(ch)
 
 
 def simplified_view(text: str, protected: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
