@@ -87,7 +87,9 @@ def test_scripted_columns_are_rendered_and_judged_on_their_items(js_farm) -> Non
     with store.session() as session:
         options = session.get(Run, rendered.run_id).options
         snaps = session.execute(
-            select(Snapshot.url, Snapshot.referrer, Snapshot.kind).where(Snapshot.crawl_id == rendered.crawl_id)
+            select(Snapshot.url, Snapshot.referrer, Snapshot.kind).where(
+                Snapshot.crawl_id == rendered.crawl_id
+            )
         ).all()
     columns = {url for url, referrer, kind in snaps if kind == "rendered" and referrer == url}
     followed = {(url, referrer) for url, referrer, kind in snaps if kind == "rendered" and referrer != url}
