@@ -261,6 +261,33 @@ def test_page_budget_and_depth_limit(farm_server: Farm, tmp_path: Path) -> None:
     store.dispose()
 
 
+def test_sites_are_crawled_a_window_at_a_time(farm_server: Farm, tmp_path: Path) -> None:
+    """With ``max_active_sites`` 2, no third site starts before one of two has finished: a site's time budget
+    runs from its own start, and sites finish one after another."""
+    sites = [s for s in farm_server.sites if not s.behaviour][:4]
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    finished: dict[str, float] = {}
+    report = crawl(
+        targets(sites),
+        options(max_pages=8, max_active_sites=2),
+        database_url=db,
+        snapshots_dir=tmp_path / "snap",
+        site_done=lambda code, _crawl: finished.setdefault(code, time.time()),
+    )
+    store = open_store(db)
+    spans: dict[str, list[float]] = {}
+    for snap in SnapshotStore(store, tmp_path / "snap").pages(report.crawl_id):
+        at = snap.fetched_at.timestamp()
+        low, high = spans.setdefault(snap.site_code, [at, at])
+        spans[snap.site_code] = [min(low, at), max(high, at)]
+    store.dispose()
+    assert set(spans) == set(finished) == {s.site_code for s in sites}
+    for code, (first, _) in spans.items():
+        # every site that had finished before this one started, plus two running at most
+        running = [c for c, (f, last) in spans.items() if c != code and f <= first < last]
+        assert len(running) <= 1, (code, running)
+
+
 def test_without_private_networks_every_farm_url_is_refused(farm_server: Farm, tmp_path: Path) -> None:
     live = [s for s in farm_server.sites if not s.down][:4]
     report = crawl(

@@ -77,7 +77,10 @@ class CrawlOptions:
     max_pagination_pages: int = 10  # JS-only pages scheduled per list (index_1 … index_10)
     max_file_checks: int = 30  # HEAD requests for same-site documents per site
     max_consecutive_failures: int = 10
-    site_time_budget_s: float | None = 900.0
+    site_time_budget_s: float | None = 900.0  # from the site's first request
+    max_active_sites: int | None = (
+        None  # sites crawled at once (None: 2 × concurrency / concurrency_per_host)
+    )
     max_crawl_seconds: float | None = None
     max_memory_mb: int = 1200  # the worker closes the crawl beyond this
     log_level: str = "CRITICAL"  # Scrapy logs every failed robots.txt at ERROR; the snapshots say it all

@@ -426,7 +426,7 @@ class SiteState:
     code: str
     start_url: str
     allowed: set[str]
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)  # when the site was given its first request
     scheduled: int = 0  # page requests handed to Scrapy (the budget), the homepage included
     queued: int = 0  # URLs ever put in the frontier
     frontier: list[tuple[int, int, str, int, str, str]] = field(default_factory=list)  # heap, see _pump
@@ -440,6 +440,7 @@ class SiteState:
     homepage_done: bool = False
     outstanding: int = 0  # requests of every kind made and not yet answered (pages, homepages, HEADs)
     timers: int = 0  # homepage retries waiting to be sent
+    active: bool = False  # among the sites being crawled (the window of ``max_active_sites``)
     finished: bool = False  # announced through ``site_done``
 
 
@@ -475,6 +476,8 @@ class GovSpider(scrapy.Spider):
         self.sites: dict[str, SiteState] = {
             code: SiteState(code, url, {netloc_key(url)}) for code, url in targets
         }
+        self.waiting = list(self.sites.values())  # not started yet, in the order given
+        self.waiting.reverse()
         self.timers = 0
 
     @classmethod
@@ -489,16 +492,42 @@ class GovSpider(scrapy.Spider):
         # A request Scrapy dropped without a callback would leave its site waiting: start it again.
         woken = False
         for site in self.sites.values():
+            if not site.active or site.finished:
+                continue
             site.inflight = site.outstanding = 0
             for request in self._pump(site):
                 self.crawler.engine.crawl(request)
                 woken = True
             self._settle(site)
+        if self.waiting:
+            for request in self._activate():
+                self.crawler.engine.crawl(request)
+            woken = True
         if woken:
             raise DontCloseSpider
 
+    def _window(self) -> int:
+        """How many sites are crawled at once: enough to keep every download slot busy, so that a site's time
+        budget counts from its own start, and sites finish (and are judged) one after another, not all at the
+        end of a long crawl."""
+        opts = self.options
+        if getattr(opts, "max_active_sites", None):
+            return opts.max_active_sites
+        return max(8, 2 * opts.concurrency // max(1, opts.concurrency_per_host))
+
+    def _activate(self) -> Iterator[Request]:
+        active = sum(1 for s in self.sites.values() if s.active and not s.finished)
+        while self.waiting and active < self._window():
+            site = self.waiting.pop()
+            site.active = True
+            site.started = time.monotonic()
+            site.seen.add(canonicalize_url(site.start_url))
+            site.scheduled = 1  # the homepage is a page of the budget
+            active += 1
+            yield self._homepage_request(site, 1)
+
     def _settle(self, site: SiteState) -> None:
-        """Announce the site once nothing of it is in flight, waiting or left in its frontier."""
+        """Announce the site once nothing of it is in flight, waiting or left in its frontier; start the next."""
         if site.finished or site.outstanding > 0 or site.timers > 0:
             return
         if site.frontier and not site.stopped and site.scheduled < self.options.max_pages:
@@ -506,12 +535,12 @@ class GovSpider(scrapy.Spider):
         site.finished = True
         if self.site_done is not None:
             self.site_done(site.code)
+        for request in self._activate():
+            self.crawler.engine.crawl(request)
 
     async def start(self):  # type: ignore[override]
-        for site in self.sites.values():
-            site.seen.add(canonicalize_url(site.start_url))
-            site.scheduled = 1  # the homepage is a page of the budget
-            yield self._homepage_request(site, 1)
+        for request in self._activate():
+            yield request
 
     # requests ------------------------------------------------------------------------------------------
     def _request(

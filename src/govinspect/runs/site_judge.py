@@ -7,6 +7,7 @@ depend on which worker finished first.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -144,9 +145,14 @@ class _Judge:
 
 
 _worker: dict[str, _Judge] = {}
+JUDGE_NICENESS = 5
 
 
 def _init_worker(context: JudgeContext) -> None:
+    # Judging overlaps the crawl (runs/inspect.py): the crawl, which waits on the network and keeps every site's
+    # clock running, goes first when both want the CPU.
+    with contextlib.suppress(OSError):
+        os.nice(JUDGE_NICENESS)
     _worker["judge"] = _Judge.open(context)
 
 
