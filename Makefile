@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install assets demo test lint format bench clean
+.PHONY: install assets demo test lint format bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/farm_serve.py
+
+# Re-run the reliability and security tests and rewrite the table of docs/RELIABILITY.md.
+reliability: $(STAMP)
+	$(BIN)/python -m bench.reliability
 
 clean:
 	rm -rf $(VENV) govinspect-data .pytest_cache .ruff_cache node_modules src/govinspect/web/static/vendor

@@ -116,3 +116,30 @@ def serve_cmd(directory: Path = typer.Argument(..., help="由 build 生成的目
     except OSError as exc:
         console.print(f"[red]启动失败：{exc}[/red]")
         raise typer.Exit(1) from exc
+
+
+@app.command("hostile")
+def hostile_cmd(
+    out: Path = typer.Option(..., "--out", help="输出目录（写入 registry.csv 和 ca.pem）"),
+    port: int = typer.Option(0, "--port", help="各网站共用的端口（0 表示每个网站随机端口）"),
+    seed: int = typer.Option(1, "--seed", help="证书种子（与 farm build 相同时共用同一根证书）"),
+) -> None:
+    """提供恶意/异常网站集群（慢速、循环跳转、超大响应、gzip炸弹、证书错误等），每种情况一个网站，按 Ctrl-C 停止。"""
+    from govinspect.farm.hostile import HostileFarm, run, site_name
+
+    def announce(farm: HostileFarm) -> None:
+        table = Table(title="异常网站集群")
+        for col in ("网站标识码", "网站名称", "首页网址"):
+            table.add_column(col)
+        for s in farm.sites:
+            table.add_row(s.code, site_name(s.case), s.url)
+        console.print(table)
+        console.print(f"登记表：{farm.registry_csv}　根证书：{farm.ca_file}　汇总页：{farm.index_url}")
+
+    try:
+        run(out, port=port, seed=seed, announce=announce)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        console.print(f"[red]启动失败：{exc}[/red]")
+        raise typer.Exit(1) from exc
