@@ -146,7 +146,6 @@ class _Judge:
 
 _worker: dict[str, _Judge] = {}
 JUDGE_NICENESS = 5
-SITES_PER_WORKER = 25  # sites a judge process judges before it is replaced
 
 
 def _init_worker(context: JudgeContext) -> None:
@@ -215,9 +214,6 @@ def judges(context: JudgeContext, workers: int, store: Store) -> Iterator[_InPro
         mp_context=_pool_context(context.options.text_checks),
         initializer=_init_worker,
         initargs=(context,),
-        # A worker's heap grows with every site it judges (parsed pages, caches); a fresh one forks from the
-        # preloaded server in a moment, so a long run's memory stays where the first sites put it.
-        max_tasks_per_child=SITES_PER_WORKER,
     )
     try:
         yield _Pool(executor)
