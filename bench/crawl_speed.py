@@ -29,19 +29,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 from govinspect.farm import build_farm, load_farm, serving
 from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import CrawlOptions
-from timed_inspect import timed_inspection
+from timed_inspect import process_tree_cpu_s, timed_inspection
 
 
 def crawl_options(args: argparse.Namespace) -> CrawlOptions:
@@ -54,21 +51,6 @@ def crawl_options(args: argparse.Namespace) -> CrawlOptions:
         concurrency=64,
         homepage_retry_spacing_s=1.0,
     )
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process tree since it started: this process, its children already waited for, and
-    its live descendants with theirs (the judge pool's fork server holds its workers' times until it exits). On
-    a machine shared with other work, a figure the others' load disturbs far less than the wall clock."""
-    t = os.times()
-    total = t.user + t.system + t.children_user + t.children_system
-    for child in psutil.Process().children(recursive=True):
-        try:
-            c = child.cpu_times()
-        except psutil.Error:  # ended meanwhile
-            continue
-        total += c.user + c.system + c.children_user + c.children_system
-    return total
 
 
 def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  # runs in a child process
@@ -108,7 +90,7 @@ def _baseline(mode: str, urls: list[str], options: CrawlOptions, out) -> None:  
     process = CrawlerProcess(settings=settings)
     process.crawl(Plain)
     process.start()
-    out.put({"pages": Plain.pages, "inner_s": time.perf_counter() - t0, "cpu_s": _cpu_s()})
+    out.put({"pages": Plain.pages, "inner_s": time.perf_counter() - t0, "cpu_s": process_tree_cpu_s()})
 
 
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
@@ -117,7 +99,7 @@ def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, 
     from govinspect.store.models import Snapshot
 
     timed = timed_inspection(farm_dir, codes, options, home)
-    cpu = _cpu_s()  # the registry import (setup) included: a small part
+    cpu = process_tree_cpu_s()  # the registry import (setup) included: a small part
     result, store = timed.result, timed.store
     with store.session() as session:
         answered = (

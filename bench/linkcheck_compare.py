@@ -44,13 +44,12 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psutil
 from w3lib.url import canonicalize_url
 
 from govinspect.farm import build_farm, load_farm, serving
 from govinspect.farm.server import free_port
 from govinspect.fetch.crawl import DEFAULT_USER_AGENT, CrawlOptions
-from timed_inspect import timed_inspection
+from timed_inspect import process_tree_cpu_s, timed_inspection
 
 # LinkChecker's own command, with its per-host wait lifted unless --polite (see the module docstring).
 UNTHROTTLED = (
@@ -61,28 +60,15 @@ UNTHROTTLED = (
 ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg", ".webp")
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process tree since it started: this process, its children already waited for, and
-    its live descendants with theirs (the judge pool's fork server holds its workers' times until it exits). On
-    a machine shared with other work, a figure the others' load disturbs far less than the wall clock."""
-    t = os.times()
-    total = t.user + t.system + t.children_user + t.children_system
-    for child in psutil.Process().children(recursive=True):
-        try:
-            c = child.cpu_times()
-        except psutil.Error:  # ended meanwhile
-            continue
-        total += c.user + c.system + c.children_user + c.children_system
-    return total
-
-
 def _inspect(farm_dir: str, codes: list[str], options: CrawlOptions, home: str, out) -> None:  # child process
     from sqlalchemy import select
 
     from govinspect.store.models import Snapshot
 
     timed = timed_inspection(farm_dir, codes, options, home)
-    cpu = _cpu_s()  # crawl worker, judge pool and Chromium included (registry import too: a small part)
+    cpu = (
+        process_tree_cpu_s()
+    )  # crawl worker, judge pool and Chromium included (registry import too: a small part)
     result, store = timed.result, timed.store
     findings = [
         {
@@ -169,7 +155,7 @@ def run_linkchecker(
         DEFAULT_USER_AGENT,
         "--stdin",
     ]
-    t0, cpu0 = time.perf_counter(), _cpu_s()
+    t0, cpu0 = time.perf_counter(), process_tree_cpu_s()
     proc = subprocess.run(
         cmd,
         input="\n".join(urls).encode(),
@@ -178,7 +164,7 @@ def run_linkchecker(
         env=os.environ | {"HOME": str(work)},
         check=False,
     )
-    seconds, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
+    seconds, cpu = time.perf_counter() - t0, process_tree_cpu_s() - cpu0
     if proc.returncode not in (0, 1) or b"urlname;parentname" not in proc.stdout:  # 1: some link is broken
         raise RuntimeError(
             f"linkchecker exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-2000:]}"
