@@ -9,7 +9,6 @@ needs it) is optional: without it the run records, in its options, that renderin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,9 +29,8 @@ from govinspect.runs.render_step import LazyBrowser, RenderReport, render_site
 from govinspect.runs.serialize import model_to_dict
 from govinspect.runs.site_judge import (
     JudgeContext,
-    JudgePool,
+    JudgeQueue,
     SiteJob,
-    SiteJudgement,
     default_workers,
     judges,
     stored_pages,
@@ -203,16 +201,14 @@ def inspect_sites(
     shots = ScreenshotReport(available=chromium is not None, note=rendering.note)
     workers = options.workers or default_workers(len(sites))
     by_code = {site.site_code: site for site in sites}
-    judged_later: dict[str, Future[SiteJudgement]] = {}  # submitted and not yet stored
     stored_outcomes: dict[str, SiteOutcome] = {}
     pools = ExitStack()
-    pool: JudgePool | None = None
+    queue: JudgeQueue | None = None
 
     def store_judged(*, wait: bool) -> None:
         """Store the judged sites' results (during the crawl those ready, at its end all of them), so a run's
         progress counts sites as they are judged."""
-        for code in [c for c, f in judged_later.items() if wait or f.done()]:
-            judged = judged_later.pop(code).result()
+        for code, judged in queue.take(wait=wait) if queue else ():
             site = by_code[code]
             findings = judged.findings
             if options.screenshots and chromium is not None:
@@ -233,9 +229,9 @@ def inspect_sites(
 
     def site_crawled(code: str, crawl_id: int) -> None:
         """Judging starts as each site's crawl ends: the first sites are judged while the rest are crawled."""
-        nonlocal pool
+        nonlocal queue
         site = by_code[code]
-        if pool is None:
+        if queue is None:
             context = JudgeContext(
                 database_url=settings.database_url,
                 snapshots_dir=settings.snapshots_dir,
@@ -244,14 +240,14 @@ def inspect_sites(
                 profiles_dir=settings.home / "profiles",
                 options=options,
             )
-            pool = pools.enter_context(judges(context, workers, store))
+            queue = JudgeQueue(pools.enter_context(judges(context, workers, store)), workers)
             with store.session() as session:
                 session.get(Run, run_id).crawl_id = crawl_id  # type: ignore[union-attr]
         if options.render:
             stored = stored_pages(snapshots, crawl_id, code)
             _render_site(browser, snapshots, crawl_id, site, stored, profile, options, rendering)
         job = SiteJob(site.site_code, site.url, site.region, expected_of(site), overrides_for(store, code))
-        judged_later[code] = pool.submit(job)
+        queue.add(job)
         store_judged(wait=False)
 
     try:
@@ -266,6 +262,8 @@ def inspect_sites(
             )
             with store.session() as session:
                 session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]
+            if queue:
+                queue.crawl_ended()
             store_judged(wait=True)
     finally:
         browser.close()

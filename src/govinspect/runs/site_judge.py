@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -190,6 +191,43 @@ class _Pool:
 
 
 JudgePool = _InProcess | _Pool
+
+
+class JudgeQueue:
+    """Sites wait here between their crawl and a free judge. While the crawl runs, one judge fewer than the pool
+    holds works (the pool spawns its workers as work needs them), so the crawler and Chromium keep a core and the
+    run's peak memory holds one judge's heap less; when the crawl ends, all of them."""
+
+    def __init__(self, pool: JudgePool, workers: int) -> None:
+        self.pool = pool
+        self.workers = workers
+        self.crawling = True
+        self.waiting: deque[SiteJob] = deque()
+        self.judging: dict[str, Future[SiteJudgement]] = {}  # submitted and not yet taken
+
+    def add(self, job: SiteJob) -> None:
+        self.waiting.append(job)
+        self._submit()
+
+    def crawl_ended(self) -> None:
+        self.crawling = False
+        self._submit()
+
+    def __len__(self) -> int:
+        return len(self.waiting) + len(self.judging)
+
+    def take(self, *, wait: bool) -> Iterator[tuple[str, SiteJudgement]]:
+        """The judged sites: those done, or with ``wait`` every site, in the order they were submitted."""
+        while ready := [code for code, future in self.judging.items() if wait or future.done()][:1]:
+            judged = self.judging.pop(ready[0]).result()
+            self._submit()
+            yield ready[0], judged
+
+    def _submit(self) -> None:
+        in_flight = max(1, self.workers - 1) if self.crawling else self.workers
+        while self.waiting and len(self.judging) < in_flight:
+            job = self.waiting.popleft()
+            self.judging[job.site_code] = self.pool.submit(job)
 
 
 def _pool_context(text_checks: bool) -> multiprocessing.context.BaseContext:
