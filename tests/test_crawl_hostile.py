@@ -10,6 +10,9 @@ one is whole.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -179,6 +182,94 @@ def test_crawl_stores_on_sqlite_and_postgresql(
     assert home is not None and snaps.body(home) == PLAIN_HOME and home.kind == "homepage"
     assert snaps.crawl(report.crawl_id).summary["1000000002"]["homepage_outcome"] == "ok"  # type: ignore[union-attr]
     store.dispose()
+
+
+# --- crawls cut short ---------------------------------------------------------------------------------
+
+
+class ResettingHandler(Handler):
+    """A homepage linking to twenty pages, each of which resets its connection."""
+
+    def do_GET(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if self.path == "/":
+                links = "".join(f'<a href="/r/{n}.html">r{n}</a>' for n in range(20))
+                return self._send(200, f"<html><body>{links}</body></html>".encode())
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())  # the descriptor itself: an RST
+            self.close_connection = True
+
+
+@pytest.fixture(scope="module")
+def cut_short(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """The calendar trap, the plain site and a site whose every page but the homepage resets."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ResettingHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    root = tmp_path_factory.mktemp("hostile-calendar")
+    try:
+        with serving_hostile(root, kinds=["calendar"], index=False) as farm, plain_site() as plain:
+            yield farm.by_kind("calendar").url, plain, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_each_site_says_how_its_crawl_ended(cut_short: tuple[str, str, str], tmp_path: Path) -> None:
+    """The calendar trap spends its page budget with columns left (page_budget); the site whose pages reset is
+    stopped after its consecutive failures (failures); the plain site is complete. The judge hears each outcome
+    with the site (``outcomes``), and the crawl's stored summary keeps it."""
+    calendar, plain, resetting = cut_short
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    heard: dict[str, dict] = {}
+    announced: dict[str, dict] = {}
+    report = crawl(
+        [
+            CrawlTarget("1000000001", calendar),
+            CrawlTarget("1000000002", plain),
+            CrawlTarget("1000000003", resetting),
+        ],
+        CrawlOptions(**FAST, max_pages=20, retries=0, max_consecutive_failures=3),
+        database_url=db,
+        snapshots_dir=tmp_path / "snap",
+        outcomes=heard,
+        site_done=lambda code, _crawl: announced.setdefault(code, dict(heard[code])),
+    )
+    assert report.status == "finished"
+    assert announced == heard  # known before each site was announced
+    trap, whole, failing = (heard[c] for c in ("1000000001", "1000000002", "1000000003"))
+    assert trap["reason"] == "page_budget" and trap["pages"] == trap["max_pages"] == 20
+    assert trap["unfetched_columns"] > 20 and all("/cal/" in url for url in trap["unfetched_sample"])
+    assert whole["reason"] is None and whole["unfetched"] == 0 and whole["pages"] == 3
+    assert failing["reason"] == "failures" and failing["detail"].startswith("unreachable: 连续 3 次请求失败")
+    assert failing["pages"] == 1 and failing["unfetched"] > 0  # the rest dropped, and counted
+    store = open_store(db)
+    summary = SnapshotStore(store, tmp_path / "snap").crawl(report.crawl_id).summary  # type: ignore[union-attr]
+    assert {code: site["outcome"]["reason"] for code, site in summary.items()} == {
+        "1000000001": "page_budget",
+        "1000000002": None,
+        "1000000003": "failures",
+    }
+    store.dispose()
+
+
+def test_a_site_past_its_time_budget_says_so(cut_short: tuple[str, str, str], tmp_path: Path) -> None:
+    """With a delay between requests the calendar cannot spend 40 pages in 1.5 s: its time budget stops it."""
+    calendar, _, _ = cut_short
+    heard: dict[str, dict] = {}
+    options = {**FAST, "delay": 0.5}
+    crawl(
+        [CrawlTarget("1000000001", calendar)],
+        CrawlOptions(**options, max_pages=40, site_time_budget_s=1.5),
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        snapshots_dir=tmp_path / "snap",
+        outcomes=heard,
+    )
+    outcome = heard["1000000001"]
+    assert outcome["reason"] == "time_budget", outcome
+    assert outcome["detail"] == "time_budget: 超过单站时间预算 1.5 秒"
+    assert 1 <= outcome["pages"] < 40 and outcome["time_budget_s"] == 1.5
 
 
 # --- the guard's parts ----------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ Content-Type, self-signed and expired certificates, HTTP/1.0 without a length, a
 charset, invalid GBK/UTF-8 bytes, 10,000-deep nesting, 50,000 links, a calendar trap and a 9 MB robots.txt.
 The run must finish within its budget, the memory of the whole process tree (PSS, sampled) stays bounded,
 every hostile site gets a finding or notice that says what happened (or, for a page that can be read, is read
-right), and the good site's result is what it is when inspected alone.
+right), and the good site's result is what it is when inspected alone. A site whose crawl was cut short (the
+calendar trap and the 50,000 links spend the page budget with columns left; a site past its time budget) gets a
+``crawl.incomplete`` notice saying why; a site that is down gets its availability finding only.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
 import pytest
+from sqlalchemy import select
 
 from govinspect.config import load_settings
 from govinspect.farm import Farm
@@ -28,9 +33,15 @@ from govinspect.farm.hostile import CASES, HostileFarm, serving_hostile
 from govinspect.fetch.crawl import CrawlOptions
 from govinspect.fetch.linkcheck import LinkCheckOptions
 from govinspect.registry import service
+from govinspect.runs.contract import site_entry
 from govinspect.runs.inspect import InspectOptions, inspect_sites
+from govinspect.runs.show import load_result
 from govinspect.store import open_store
+from govinspect.store.results import SiteResult
 from govinspect.store.snapshots import SnapshotStore
+from govinspect.store.users import Role
+from govinspect.web.auth import Principal
+from govinspect.web.data import Profiles, site_detail
 
 pytestmark = pytest.mark.timeout(900)  # one module fixture runs both inspections: minutes on a loaded machine
 
@@ -157,12 +168,25 @@ def _findings(outcome, check: str) -> list:  # type: ignore[no-untyped-def]
     return [f for f in outcome.findings if f.check == check]
 
 
+# Sites whose crawl is cut short in the run, and why (crawl.incomplete): the traps fill the 40-page budget while
+# column pages are still unfetched. Every other site is read whole, or is down (availability says it, alone).
+CUT_SHORT = {"calendar": "page_budget", "links_50k": "page_budget"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
 def test_each_hostile_site_gets_a_result_saying_what_happened(inspected, case) -> None:  # type: ignore[no-untyped-def]
     hostile, *_, mixed, _elapsed, _memory, _store, _settings = inspected
     outcome = _outcome(mixed, hostile.by_kind(case.kind).code)
     down = _findings(outcome, "availability.down_at_check")
     seen = [(f.check, f.message) for f in outcome.findings]
+    incomplete = _findings(outcome, "crawl.incomplete")
+    if case.kind in CUT_SHORT:
+        (notice,) = incomplete
+        assert notice.severity.value == "notice" and notice.evidence["reason"] == CUT_SHORT[case.kind]
+        assert "页面预算用尽而仍有未抓取页面" in notice.message and notice.evidence["unfetched_columns"] > 0
+        assert notice.evidence["pages"] <= notice.evidence["max_pages"] == OPTIONS.max_pages
+    else:
+        assert not incomplete, seen  # read whole, or down: never both findings
     if case.outcome == "down":
         assert len(down) == 1, seen
         errors = {a["error"] for a in down[0].evidence["attempts"]}
@@ -196,6 +220,58 @@ def test_traps_stay_within_the_page_budget(inspected) -> None:  # type: ignore[n
         pages = snapshots.pages(mixed.crawl_id, hostile.by_kind(kind).code)
         fetched = {p.url for p in pages if p.kind in ("homepage", "page")}  # a homepage attempt retried: once
         assert 1 < len(fetched) <= OPTIONS.max_pages, (kind, len(fetched))
+
+
+def test_the_cut_short_notice_is_stored_and_shown(inspected) -> None:  # type: ignore[no-untyped-def]
+    """The notice is a stored finding like any other: ``show``, the JSON contract and the web page read it; the
+    good site, whose 40 pages are the sampling the budget is for (its columns all read), has none."""
+    hostile, good, alone, mixed, *_, store, _settings = inspected
+    code = hostile.by_kind("calendar").code
+    stored = load_result(store, code, mixed.run_id)
+    (notice,) = [f for f in stored.findings if f.check == "crawl.incomplete"]
+    assert notice.severity == "notice" and notice.evidence["reason"] == "page_budget"
+    assert any("/cal/" in url for url in notice.evidence["unfetched_sample"])
+    entry = site_entry(_outcome(mixed, code))
+    assert [f["check"] for f in entry["findings"]].count("crawl.incomplete") == 1
+    assert "crawl.incomplete" not in {f.check for f in load_result(store, good, mixed.run_id).findings}
+    assert not _findings(_outcome(alone, good), "crawl.incomplete")
+    with store.session() as session:  # the web page's site view lists it among its findings, by its name
+        admin = Principal(1, "admin", "管理员", Role.ADMIN, None)
+        page = site_detail(session, admin, code, Profiles(None), mixed.run_id)
+        shown = [f for f in page.findings if f.check == "crawl.incomplete"]
+        assert [(f.check_name, f.severity) for f in shown] == [("抓取未完成", "notice")]
+    # The stored model keeps the crawl's outcome, so a re-score judges it again without crawling.
+    with store.session() as session:
+        model = session.scalar(
+            select(SiteResult.model).where(SiteResult.run_id == mixed.run_id, SiteResult.site_code == code)
+        )
+    assert model["crawl"]["reason"] == "page_budget"
+
+
+@pytest.fixture(scope="module")
+def over_time(inspected):  # type: ignore[no-untyped-def]
+    """The calendar alone, with a delay between requests and a 1.5-second time budget: the budget runs out long
+    before its 40 pages."""
+    hostile, _, _, _, _, _, store, settings = inspected
+    code = hostile.by_kind("calendar").code
+    crawl = replace(OPTIONS, delay=0.5, site_time_budget_s=1.5)
+    options = InspectOptions(
+        as_of=date(2020, 3, 31),
+        crawl=crawl,
+        links=LINKS,
+        render=False,
+        screenshots=False,
+        text_checks=False,
+    )
+    return code, inspect_sites(store, settings, [code], options)
+
+
+def test_a_site_past_its_time_budget_gets_the_notice(over_time) -> None:  # type: ignore[no-untyped-def]
+    code, result = over_time
+    (notice,) = _findings(_outcome(result, code), "crawl.incomplete")
+    assert notice.evidence["reason"] == "time_budget" and notice.evidence["time_budget_s"] == 1.5
+    assert "时间预算用尽（单站时间预算 1.5 秒）" in notice.message, notice.message
+    assert 1 <= notice.evidence["pages"] < OPTIONS.max_pages
 
 
 def test_the_good_site_is_judged_as_when_alone(inspected) -> None:  # type: ignore[no-untyped-def]
