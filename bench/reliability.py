@@ -44,14 +44,16 @@ AREAS = (
         "hostile farm, 20 sites in one inspection beside a good site: silent, slowloris, redirect loop, endless "
         "redirects, resets, broken chunked, endless body, 1 GB, gzip bomb (1 GB), binary .html, wrong "
         "Content-Type, self-signed and expired TLS, HTTP/1.0 without length, lying charset, invalid GBK/UTF-8, "
-        "10,000-deep nesting, 50,000 links, calendar trap, 9 MB robots.txt",
+        "10,000-deep nesting, 50,000 links, calendar trap, 9 MB robots.txt; a crawl cut short (page budget "
+        "spent with columns left, time budget) gets a crawl.incomplete notice saying why",
         ("tests/test_inspect_hostile.py",),
     ),
     Area(
         "crawl",
         "敌意页面（单页）与 SSRF",
         "every per-request hostile case as a page of one site crawled beside a plain one; robots.txt on/off; "
-        "SSRF guard (resolver answers, literals, schemes, DNS rebinding)",
+        "SSRF guard (resolver answers, literals, schemes, DNS rebinding); how each site's crawl ended (page "
+        "budget, time budget, consecutive failures, complete)",
         ("tests/test_crawl_hostile.py", "tests/test_fetch_guard.py"),
     ),
     Area(

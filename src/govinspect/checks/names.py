@@ -5,6 +5,7 @@ from __future__ import annotations
 CHECK_NAMES: dict[str, str] = {
     "availability.down_at_check": "检查时无法访问",
     "availability.unreachable": "站点无法访问",
+    "crawl.incomplete": "抓取未完成",
     "freshness.homepage_stale": "首页不更新",
     "freshness.column_stale": "栏目不更新",
     "freshness.column_blank": "空白栏目",

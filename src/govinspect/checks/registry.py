@@ -7,6 +7,7 @@ from datetime import date
 
 from govinspect.checks.availability import check_down_at_check, check_unreachable
 from govinspect.checks.content import check_content
+from govinspect.checks.crawl import check_crawl_incomplete
 from govinspect.checks.dates import check_fake_dates
 from govinspect.checks.finding import Finding
 from govinspect.checks.footer import check_footer
@@ -31,6 +32,7 @@ Check = Callable[[SiteModel, Profile, date], list[Finding]]
 WEBSITE_CHECKS: tuple[Check, ...] = (
     check_down_at_check,
     check_unreachable,  # needs the probe history (govinspect probe/monitor); not in WEBSITE_CHECK_IDS below
+    check_crawl_incomplete,  # a notice on the crawl itself (cut short), no farm truth: not in WEBSITE_CHECK_IDS
     check_homepage_stale,
     check_column_stale,
     check_column_blank,

@@ -360,6 +360,25 @@ class ProbeSeen:
     latency_ms: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CrawlOutcome:
+    """How the crawl of the site ended (fetch/worker.py ``site_outcome``), attached when judging: whether the pages
+    read are all that the crawl would have read. ``reason`` None: complete; else failures | time_budget |
+    page_budget | crawl_ended."""
+
+    reason: str | None = None
+    detail: str | None = None  # the crawler's own words when it stopped the site
+    pages: int = 0  # fetched without error
+    requests: int = 0
+    max_pages: int | None = None  # the page budget
+    unfetched: int = 0  # URLs found and never fetched (a floor: new finds counted up to 2,000)
+    unfetched_columns: int = 0  # of them, column pages
+    unfetched_sample: tuple[str, ...] = ()
+    elapsed_s: float | None = None
+    time_budget_s: float | None = None
+    consecutive_failures: int = 0
+
+
 @dataclass(frozen=True)
 class SiteModel:
     expected: Expected
@@ -380,3 +399,4 @@ class SiteModel:
     search: SiteSearch | None = None  # None: the homepage was not read
     services: Services = field(default_factory=Services)
     probes: tuple[ProbeSeen, ...] = ()  # availability probes of the week before as_of (attached when judging)
+    crawl: CrawlOutcome | None = None  # how the site's crawl ended (attached when judging); None: not known

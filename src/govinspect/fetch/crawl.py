@@ -128,6 +128,7 @@ class SiteReport:
     blocked: bool  # some answer came from a firewall (401/403/412/429/451)
     stopped: str | None  # why the crawl of this site was cut short (time budget, unreachable)
     budget_exhausted: bool
+    outcome: dict[str, Any] | None = None  # how its crawl ended: fetch.worker.site_outcome
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,14 +157,28 @@ class CrawlReport:
         }
 
 
+def _ended_early(rows: list[Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The outcome of a site the worker never reported on (it died or was killed): cut short by the crawl's end."""
+    return {
+        "reason": "crawl_ended",
+        "detail": None,
+        "pages": sum(1 for r in rows if r.error is None and r.kind != "file"),
+        "requests": len(rows),
+        "max_pages": options.get("max_pages"),
+        "time_budget_s": options.get("site_time_budget_s"),
+    }
+
+
 def summarise(
     snapshots: SnapshotStore,
     crawl_id: int,
     targets: Sequence[CrawlTarget],
     worker_sites: dict[str, dict[str, Any]] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, SiteReport]:
     """Per-site reports from the stored snapshots (so a killed crawl is summarised from what it kept)."""
     worker_sites = worker_sites or {}
+    options = options or {}
     query = (
         select(
             Snapshot.id,
@@ -235,6 +250,7 @@ def summarise(
             blocked=bool(page_errors.get("blocked")),
             stopped=info.get("stopped"),
             budget_exhausted=bool(info.get("budget_exhausted")),
+            outcome=info.get("outcome") or _ended_early(mine, options),
         )
     return out
 
@@ -247,12 +263,15 @@ def crawl(
     snapshots_dir: Path,
     progress: Callable[[CrawlProgress], None] | None = None,
     site_done: Callable[[str, int], None] | None = None,
+    outcomes: dict[str, dict[str, Any]] | None = None,
 ) -> CrawlReport:
     """Crawl the sites in a worker process into the snapshot store; returns when it is done.
 
     ``site_done(code, crawl_id)`` is called (in this thread) as soon as a site's snapshots are all stored, while
     the other sites are still being crawled: at most once per site, and for every site by the time this returns
-    (for a site the crawl never finished too, when its process ended early)."""
+    (for a site the crawl never finished too, when its process ended early). ``outcomes``, when given, receives
+    each site's crawl outcome (how its crawl ended: fetch.worker.site_outcome) before ``site_done`` is called for
+    it."""
     from govinspect.fetch import worker
 
     targets = list(targets)
@@ -278,11 +297,18 @@ def crawl(
     hard_deadline = time.monotonic() + options.max_crawl_seconds + 120 if options.max_crawl_seconds else None
 
     announced: set[str] = set()
+    sites: dict[str, SiteReport] = {}  # summarised once the crawl has ended
+    received: dict[str, dict[str, Any]] = {}  # the worker's outcome of each site, as it announced it
 
-    def announce(code: str) -> None:
+    def announce(code: str, outcome: dict[str, Any] | None = None) -> None:
         if code in announced or code not in codes:
             return
         announced.add(code)
+        if outcome:
+            received[code] = outcome
+        if outcomes is not None:
+            report = sites.get(code)
+            outcomes[code] = outcome or (report.outcome if report else None) or {"reason": "crawl_ended"}
         if site_done is not None:
             site_done(code, crawl_id)
 
@@ -292,7 +318,7 @@ def crawl(
             _, code, pages, errors, requests = message
             progress(CrawlProgress(code, pages, errors, requests, options.max_pages))
         elif message[0] == "site":
-            announce(message[1])
+            announce(message[1], message[2] if len(message) > 2 else None)
         elif message[0] == "done":
             done = message[1]
 
@@ -335,7 +361,9 @@ def crawl(
             problem = f"爬取未正常结束（退出码 {proc.exitcode}，原因 {reason}）"
         if done and done.get("writer_error"):
             problem = f"部分快照未能保存：{done['writer_error']}"
-        sites = summarise(snapshots, crawl_id, targets, (done or {}).get("sites"))
+        sites.update(summarise(snapshots, crawl_id, targets, (done or {}).get("sites"), options.record()))
+        for code, outcome in received.items():  # also when the worker died after announcing them
+            sites[code].outcome = outcome
         summary = {code: report.to_json() for code, report in sites.items()}
         snapshots.finish_crawl(crawl_id, status, summary)
         row = snapshots.crawl(crawl_id)

@@ -442,6 +442,29 @@ class SiteState:
     timers: int = 0  # homepage retries waiting to be sent
     active: bool = False  # among the sites being crawled (the window of ``max_active_sites``)
     finished: bool = False  # announced through ``site_done``
+    # Found and never fetched (budget spent, site stopped), counted up to MAX_UNFETCHED: ``unfetched_columns`` are
+    # column pages (not further pages of a list, not articles), which a crawl that samples a big site still reads
+    # first, so any left means the pages read are not the site's columns (a crawler trap, a stopped site).
+    unfetched: int = 0
+    unfetched_columns: int = 0
+    unfetched_sample: list[str] = field(default_factory=list)  # a few of those columns, for the evidence
+
+
+MAX_UNFETCHED = 2_000  # counted after the budget is spent: evidence, not a census
+_COLUMN_ROLES = frozenset({"list", "sitemap", "hot", "board", "deep"})
+
+
+def _unfetched(site: SiteState, entries: list[tuple[int, int, str, int, str, str]]) -> None:
+    """Counts frontier entries that will never be fetched (not /index.html beside /: the homepage again)."""
+    for entry in entries:
+        parts = urlsplit(entry[2])
+        if _HOME_ALIAS.match(parts.path) and not parts.query:
+            continue
+        site.unfetched += 1
+        if entry[5] in _COLUMN_ROLES:
+            site.unfetched_columns += 1
+            if len(site.unfetched_sample) < 5:
+                site.unfetched_sample.append(entry[2])
 
 
 Sink = Callable[[SnapshotRecord], None]
@@ -643,6 +666,12 @@ class GovSpider(scrapy.Spider):
             return
         left = self.options.max_pages - site.scheduled
         if left <= 0:
+            if site.unfetched < MAX_UNFETCHED:  # beyond it the count is a floor; sets stay bounded
+                site.looked_at.add(url)
+                key = canonicalize_url(url)
+                if key not in site.seen:
+                    site.seen.add(key)
+                    _unfetched(site, [(0, 0, url, depth, referrer, role)])
             return
         site.looked_at.add(url)
         key = canonicalize_url(url)
@@ -653,13 +682,16 @@ class GovSpider(scrapy.Spider):
         heapq.heappush(site.frontier, (-priority, site.queued, url, depth, referrer, role))
         if len(site.frontier) > 2 * left + 64:
             # Only the best ``left`` can still be fetched: later finds only add competition. Bounds memory.
-            site.frontier = heapq.nsmallest(left, site.frontier)
+            site.frontier.sort()
+            _unfetched(site, site.frontier[left:])
+            del site.frontier[left:]
 
     def _pump(self, site: SiteState) -> Iterator[Request]:
         """Hands Scrapy the site's most useful URLs, a few at a time (enough to keep its slot busy)."""
         window = max(2, 2 * self.options.concurrency_per_host)
         while site.frontier and site.inflight < window:
             if site.scheduled >= self.options.max_pages or site.stopped:
+                _unfetched(site, site.frontier)
                 site.frontier.clear()
                 return
             neg, _, url, depth, referrer, role = heapq.heappop(site.frontier)
@@ -792,6 +824,9 @@ class GovSpider(scrapy.Spider):
         if meta["gi_kind"] == "page":
             site.inflight = max(0, site.inflight - 1)
         if isinstance(failure.value, SiteStopped):
+            if meta["gi_kind"] == "page":  # scheduled, then dropped: never fetched
+                _unfetched(site, [(0, 0, meta["gi_url"], 0, "", meta.get("gi_role") or "list")])
+            _unfetched(site, site.frontier)
             site.frontier.clear()
             return
         host = urlsplit(request.url).hostname

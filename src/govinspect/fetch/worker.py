@@ -88,6 +88,40 @@ class SiteCrawled:
     """In the writer's queue after a site's last record: the site is announced once that record is stored."""
 
     site_code: str
+    outcome: dict[str, Any] | None = None  # site_outcome(): how its crawl ended
+
+
+def site_outcome(st: Any, options: Any, pages: int, requests: int) -> dict[str, Any]:
+    """How a site's crawl ended, for the ``crawl.incomplete`` check: ``reason`` is None when it is complete,
+    else ``failures`` (stopped after consecutive network failures), ``time_budget`` (its time ran out),
+    ``page_budget`` (its page budget ran out while column pages were still unfetched: a crawler trap, a site of
+    endless columns; a big site's articles beyond the budget are sampling, not a cut) or ``crawl_ended`` (the
+    crawl itself stopped first: killed, over its time or memory limit). ``st``: the spider's SiteState."""
+    stopped = st.stopped or ""
+    if not st.finished:
+        reason: str | None = "crawl_ended"
+    elif stopped.startswith("unreachable"):
+        reason = "failures"
+    elif stopped.startswith("time_budget"):
+        reason = "time_budget"
+    elif st.unfetched_columns:
+        reason = "page_budget"
+    else:
+        reason = None
+    return {
+        "reason": reason,
+        "detail": st.stopped,
+        "pages": pages,
+        "requests": requests,
+        "scheduled": st.scheduled,
+        "max_pages": options.max_pages,
+        "unfetched": st.unfetched,
+        "unfetched_columns": st.unfetched_columns,
+        "unfetched_sample": list(st.unfetched_sample),
+        "elapsed_s": round(time.monotonic() - st.started, 1) if st.active else None,
+        "time_budget_s": options.site_time_budget_s,
+        "consecutive_failures": st.consecutive_failures,
+    }
 
 
 class Writer(threading.Thread):
@@ -98,7 +132,7 @@ class Writer(threading.Thread):
         snapshots: SnapshotStore,
         batch: int = 200,
         interval: float = 1.0,
-        announce: Callable[[str], None] | None = None,
+        announce: Callable[[str, dict[str, Any] | None], None] | None = None,
     ):
         super().__init__(name="govinspect-snapshot-writer", daemon=True)
         self.snapshots = snapshots
@@ -146,7 +180,7 @@ class Writer(threading.Thread):
                 last = time.monotonic()
                 self.announced.add(item.site_code)
                 if self.announce is not None:
-                    self.announce(item.site_code)
+                    self.announce(item.site_code, item.outcome)
             if len(pending) >= self.batch or (pending and time.monotonic() - last >= self.interval):
                 self._flush(pending)
                 last = time.monotonic()
@@ -164,7 +198,7 @@ def main(job: dict[str, Any], out: Any) -> None:
     snapshots = SnapshotStore(store, Path(job["snapshots_dir"]))
     codes = [code for code, _ in job["targets"]]
     validators = snapshots.validators(codes) if options.conditional_get else {}
-    writer = Writer(snapshots, announce=lambda code: out.put(("site", code)))
+    writer = Writer(snapshots, announce=lambda code, outcome: out.put(("site", code, outcome)))
     writer.start()
     counts: dict[str, list[int]] = {code: [0, 0, 0] for code in codes}  # pages, errors, requests
     last_sent: dict[str, float] = {}
@@ -188,6 +222,19 @@ def main(job: dict[str, Any], out: Any) -> None:
 
     process = CrawlerProcess(settings=scrapy_settings(options))
     crawler = process.create_crawler(GovSpider)
+
+    settled: dict[str, dict[str, Any]] = {}  # as each site was announced
+
+    def outcome(code: str) -> dict[str, Any] | None:
+        spider = crawler.spider
+        if code in settled or spider is None or code not in spider.sites:
+            return settled.get(code)
+        c = counts[code]
+        found = site_outcome(spider.sites[code], options, c[0], c[2])
+        if spider.sites[code].finished:
+            settled[code] = found
+        return found
+
     process.crawl(
         crawler,
         targets=job["targets"],
@@ -196,14 +243,14 @@ def main(job: dict[str, Any], out: Any) -> None:
         sink=sink,
         validators=validators,
         load_body=lambda sha: snapshots.blobs.get(sha, options.max_response_bytes * 4),
-        site_done=lambda code: writer.put(SiteCrawled(code)),
+        site_done=lambda code: writer.put(SiteCrawled(code, outcome(code))),
     )
     process.start()
     writer.close()
     for code in codes:
         report(code)
         if code not in writer.announced:  # the crawl ended before the site settled (stopped, killed)
-            out.put(("site", code))
+            out.put(("site", code, outcome(code)))
     spider = crawler.spider
     sites = {}
     if spider is not None:
@@ -214,6 +261,7 @@ def main(job: dict[str, Any], out: Any) -> None:
                 "budget_exhausted": st.scheduled >= options.max_pages,
                 "allowed_hosts": sorted(st.allowed),
                 "files_checked": st.files_checked,
+                "outcome": outcome(code),
             }
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     out.put(

@@ -204,6 +204,7 @@ def inspect_sites(
     stored_outcomes: dict[str, SiteOutcome] = {}
     pools = ExitStack()
     queue: JudgeQueue | None = None
+    crawl_outcomes: dict[str, dict] = {}  # filled by crawl() before it announces each site
 
     def store_judged(*, wait: bool) -> None:
         """Store the judged sites' results (during the crawl those ready, at its end all of them), so a run's
@@ -246,7 +247,14 @@ def inspect_sites(
         if options.render:
             stored = stored_pages(snapshots, crawl_id, code)
             _render_site(browser, snapshots, crawl_id, site, stored, profile, options, rendering)
-        job = SiteJob(site.site_code, site.url, site.region, expected_of(site), overrides_for(store, code))
+        job = SiteJob(
+            site.site_code,
+            site.url,
+            site.region,
+            expected_of(site),
+            overrides_for(store, code),
+            crawl_outcomes.get(code),
+        )
         queue.add(job)
         store_judged(wait=False)
 
@@ -259,6 +267,7 @@ def inspect_sites(
                 snapshots_dir=settings.snapshots_dir,
                 progress=crawl_progress,
                 site_done=site_crawled,
+                outcomes=crawl_outcomes,
             )
             with store.session() as session:
                 session.get(Run, run_id).crawl_id = report.crawl_id  # type: ignore[union-attr]

@@ -14,14 +14,14 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govinspect.checks.finding import Finding
 from govinspect.checks.registry import run_checks
-from govinspect.extract.model import Expected, SiteModel
+from govinspect.extract.model import CrawlOutcome, Expected, SiteModel
 from govinspect.extract.search import judge_result, with_probes
 from govinspect.fetch.linkcheck import check_links
 from govinspect.fetch.search_probe import probe_search
@@ -30,6 +30,7 @@ from govinspect.monitor.history import probe_history
 from govinspect.runs.content_step import scan_site
 from govinspect.runs.history import earlier_lists
 from govinspect.runs.model_builder import Override, SiteExtraction, StoredPage
+from govinspect.runs.serialize import read_dataclass
 from govinspect.scoring.engine import SiteScore, score_site
 from govinspect.scoring.profile import Profile, load_profile
 from govinspect.store import Store, open_store
@@ -67,6 +68,14 @@ def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> lis
     return pages
 
 
+def crawl_outcome(record: dict[str, Any] | None) -> CrawlOutcome | None:
+    """The crawl's record of how a site's crawl ended, as the model keeps it (unknown keys left out)."""
+    if not record:
+        return None
+    known = {f.name for f in fields(CrawlOutcome)}
+    return read_dataclass(CrawlOutcome, {k: v for k, v in record.items() if k in known})
+
+
 def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
     findings = run_checks(model, profile, as_of)
     return findings, score_site(findings, profile, has_services=model.expected.has_services)
@@ -79,6 +88,7 @@ class SiteJob:
     region: str
     expected: Expected
     overrides: dict[str, Override]
+    crawl: dict[str, Any] | None = None  # how the site's crawl ended (fetch.worker.site_outcome)
 
 
 @dataclass
@@ -133,6 +143,7 @@ class _Judge:
         model = replace(model, history=earlier)
         # the week of availability probes before as_of (govinspect probe/monitor), judged by availability.unreachable
         model = replace(model, probes=probe_history(self.store, job.site_code, options.as_of, self.profile))
+        model = replace(model, crawl=crawl_outcome(job.crawl))
         searches, why_not = extraction.search_requests(model)  # site search: recent titles, SSRF-guarded
         model = with_probes(model, probe_search(searches, judge_result, links), why_not)
         probes = TransportOptions(
