@@ -76,12 +76,19 @@ CONTEXT_WORDS = 2
 # official text; nine in ten of the words holding a typo in the development half).
 UNLIKELY = 8.0
 WORD_CHECK_LENGTHS = (2, 3)
+# Single characters: a character jieba leaves on its own may stand for a common one-character word read the same
+# (禾 for 和, 证 for 正, 再 for 在); only words at least this common in jieba's counts, at most SINGLE_MAX of them
+# per character, and only where the character and the next word read badly (-log10 P above UNLIKELY_SINGLE).
+SINGLE_MIN_FREQ = 10_000
+SINGLE_MAX = 6
+UNLIKELY_SINGLE = 7.0
 FEATURE_FLOOR = 0.0
 _KINDS = ("pinyin", "tone", "shape", "fuzzy", "word", "pair")
 FEATURES = (
     "gain", "gain_per_char", "extra_chars", "covered", *(f"kind_{k}" for k in _KINDS), "log_freq_word",
     "log_freq_original", "log_freq_wrong", "log_freq_right", "ngram_order_gain", "ngram_known_gain",
     "worst_original", "worst_corrected", "pieces_merged", "word_len", "lm_word_original", "lm_word_corrected", "bias",
+    "rivals", "gain_over_rival", "cost_original",
 )  # fmt: skip
 # Corrections closer than this many characters are judged again with each other applied (``_recheck``).
 NEAR = 8
@@ -304,7 +311,9 @@ def candidates(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Can
     out: list[Candidate] = []
     text, protected = simplified_view(text, protected)
     for offset, run in _runs(text, protected):
+        first = len(out)
         _RunScorer(run, words, scorer).candidates(offset, out)
+        _compete(out, first)
     return out
 
 
@@ -319,6 +328,20 @@ class _RunScorer:
             self.starts.append(self.starts[-1] + len(t))
         self._base: dict[tuple[int, int], float] = {}
         self.unlikely: set[int] = set()  # dictionary words where the text reads badly (see UNLIKELY)
+        self._scores: list[float] | None = None
+        self.names = _name_spans(self.tokens, self.starts)
+
+    def scores(self) -> list[float]:
+        """log10 probability of each token given the ones before (and of the end), computed once per run."""
+        if self._scores is None:
+            self._scores = self.scorer.token_scores(self.tokens, bos=True, eos=True)
+        return self._scores
+
+    def cost(self, i: int) -> float:
+        """-log10 probability of the token holding run[i] and of the next one: how badly the text reads there."""
+        k = bisect_right(self.starts, i) - 1
+        scores = self.scores()
+        return -(scores[k] + scores[k + 1])
 
     def _window(self, a: int, b: int, new: str) -> tuple[int, int, list[str]]:
         """(k0, k1, corrected tokens): the original window is tokens[k0:k1]. The corrected tokens are built, not
@@ -362,6 +385,8 @@ class _RunScorer:
         are a pair of the curated list where both are right (察看/查看)."""
         if frozenset((self.run[a:b], word)) in valid_pairs():
             return
+        if self.names and any(s < i + len(wrong) and i < e for s, e in self.names):
+            return
         gain = self.gain(a, b, word)
         feats = None
         if gain >= FEATURE_FLOOR and isinstance(self.scorer, WordLM):
@@ -399,6 +424,9 @@ class _RunScorer:
             float(_lm_cover(self.run, i, i + n, self.scorer)),
             float(_lm_cover(self.run[:i] + right + self.run[i + len(wrong) :], i, i + n, self.scorer)),
             1.0,
+            0.0,  # rivals and gain_over_rival: filled in by _compete once every candidate of the run is known
+            0.0,
+            self.cost(i),
         )
 
     def _in_words(self, offset: int, out: list[Candidate]) -> None:
@@ -409,8 +437,7 @@ class _RunScorer:
         todo = [k for k, t in enumerate(tokens) if len(t) in WORD_CHECK_LENGTHS and t in words.freq]
         if not todo:
             return
-        eos = True
-        scores = self.scorer.token_scores(tokens, bos=True, eos=eos)
+        scores = self.scores()
         for k in todo:
             if -(scores[k] + scores[k + 1]) < UNLIKELY:
                 continue
@@ -440,6 +467,10 @@ class _RunScorer:
                     continue
                 word = run[a:i] + right + run[i + 1 : b]
                 self.add(out, offset, i, wrong, right, kind, covered, a, b, word)
+            singles = _singles(wrong)
+            if singles and not in_word and self.cost(i) >= UNLIKELY_SINGLE:
+                for right, kind in singles:
+                    self.add(out, offset, i, wrong, right, kind, covered, i, i + 1, right)
         self._in_words(offset, out)
         for first, last in _units(tokens):
             a, b = starts[first], starts[last]
@@ -460,8 +491,63 @@ class _RunScorer:
 
 
 _SOUND = frozenset({"pinyin", "tone"})
+
+
+@lru_cache(maxsize=65536)
+def _singles(wrong: str) -> tuple[tuple[str, str], ...]:
+    """The common one-character words read like ``wrong`` (same syllable), most common first (see SINGLE_MIN_FREQ)."""
+    freq = word_index().freq
+    near = [(freq.get(r, 0), r, k) for r, k in confusables(wrong).items() if k in _SOUND]
+    best = sorted((x for x in near if x[0] >= SINGLE_MIN_FREQ), reverse=True)[:SINGLE_MAX]
+    return tuple((r, k) for _, r, k in best)
+
+
+def _compete(cands: list[Candidate], first: int) -> None:
+    """Fill in the rivalry features of the run's candidates (cands[first:]): how many other candidates with a
+    positive gain replace the same characters, and the gain over the best of them (a correction that clearly beats
+    every other reading is more credible than one of several)."""
+    mine = cands[first:]
+    if not mine:
+        return
+    n_rivals = FEATURES.index("rivals")
+    for k, c in enumerate(mine):
+        if c.feats is None:
+            continue
+        others = [d.gain for d in mine if d is not c and d.gain > 0 and d.pos == c.pos and d.end == c.end]
+        feats = list(c.feats)
+        feats[n_rivals] = float(len(others))
+        feats[n_rivals + 1] = c.gain - max(others, default=0.0)
+        mine[k] = Candidate(
+            c.pos, c.wrong, c.right, c.kind, c.gain, c.covered, c.word, c.word_pos, tuple(feats)
+        )
+    cands[first:] = mine
+
+
 _LOOSE = frozenset({"shape", "fuzzy"})
 WORDS_PATH = Path(__file__).with_name("data") / "typo_words.yaml"
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Common surnames (``data/typo_words.yaml``): where one starts a run of single characters, a name is read."""
+    import yaml
+
+    data = yaml.safe_load(WORDS_PATH.read_text(encoding="utf-8")) or {}
+    return frozenset(ch for ch in str(data.get("surnames", "")) if _is_han(ch))
+
+
+def _name_spans(tokens: Sequence[str], starts: Sequence[int]) -> list[tuple[int, int]]:
+    """(start, end) in the run of each name-shaped span: a common surname that jieba leaves on its own followed by
+    one or two characters it leaves on their own too (李润发, 刘通摄). Nothing in it is corrected: person names
+    are not in the dictionary, and a name "corrected" into a word (刘旺 -> 流亡) is the worst kind of error."""
+    names = surnames()
+    out = []
+    n = len(tokens)
+    for k, tok in enumerate(tokens):
+        if len(tok) == 1 and tok in names and k + 1 < n and len(tokens[k + 1]) == 1:
+            last = k + 2 if k + 2 < n and len(tokens[k + 2]) == 1 else k + 1
+            out.append((starts[k], starts[last + 1]))
+    return out
 
 
 @lru_cache(maxsize=1)
