@@ -297,6 +297,34 @@ def test_a_survey_result_is_found_by_its_title_not_by_another_surveys() -> None:
     assert by_url[f"{BASE}/zjdc/3.html"].result_url is None and by_url[f"{BASE}/zjdc/3.html"].listed
 
 
+def test_an_earlier_surveys_result_on_the_same_subject_is_not_this_ones() -> None:
+    ia = _site(
+        {
+            f"{BASE}/index.html": '<a href="/zjdc/">征集调查</a>',
+            f"{BASE}/zjdc/": (
+                '<ul><li><a href="/zjdc/3.html">2020年社会信用体系建设网上问卷调查</a></li>'
+                '<li><a href="/zjdc/2.html">关于社会信用体系建设工作意见建议征集结果反馈</a></li>'
+                '<li><a href="/zjdc/1.html">关于社会信用体系建设工作意见建议征集的公告</a></li></ul>'
+            ),
+            f"{BASE}/zjdc/1.html": (
+                "<h1>关于社会信用体系建设工作意见建议征集的公告</h1><p>发布时间：2019-11-02</p>"
+                "<div id='zoom'><p>征集时间：2019年11月2日至2019年12月2日。</p></div>"
+            ),
+            f"{BASE}/zjdc/2.html": (
+                "<h1>关于社会信用体系建设工作意见建议征集结果反馈</h1><p>发布时间：2019-12-14</p>"
+                "<div id='zoom'><p>共收到意见建议12条，已采纳5条。</p></div>"
+            ),
+            f"{BASE}/zjdc/3.html": (
+                "<h1>2020年社会信用体系建设网上问卷调查</h1><p>发布时间：2020-01-21</p>"
+                "<div id='zoom'><p>征集时间：2020年1月21日至2020年2月20日。</p></div>"
+            ),
+        }
+    )
+    by_url = {s.url: s for s in ia.surveys}
+    assert by_url[f"{BASE}/zjdc/1.html"].result_url == f"{BASE}/zjdc/2.html"
+    assert by_url[f"{BASE}/zjdc/3.html"].result_url is None  # its result would come after 2020-01-21
+
+
 def test_list_rows_and_detail_pages_are_joined_detail_first() -> None:
     ia = _site(
         {

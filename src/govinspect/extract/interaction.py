@@ -769,6 +769,17 @@ def survey_of(page) -> Survey | None:
     return Survey(url=page.url, title=title, start=start, end=end, period=period)
 
 
+def _before(entry: tuple[object, int | None] | None, start: date | None) -> bool:
+    """Whether a result's page, when it was read, shows a date before the survey opened: then it is the result of
+    an earlier survey on the same subject (a yearly survey's last result), not of this one."""
+    if entry is None or start is None:
+        return False
+    article = getattr(entry[0], "article", None)
+    shown = article.displayed_date.date if article and article.displayed_date else None
+    published = shown or (article.meta_date if article else None)
+    return published is not None and published < start
+
+
 def _result_links(page, survey: Survey) -> tuple[str, str] | None:
     for link in getattr(page, "links", ()):
         if link.kind != "a" or link.hidden or link.nav or link.footer or link.url == survey.url:
@@ -940,7 +951,14 @@ def read_interaction(
         for survey, result, snapshot_id in found:
             if result is None:
                 result = next(
-                    (c for c in candidates if c[0] != survey.url and _same_survey(survey.title, c[1])), None
+                    (
+                        c
+                        for c in candidates
+                        if c[0] != survey.url
+                        and _same_survey(survey.title, c[1])
+                        and not _before(by_canon.get(_canon(c[0])), survey.start)
+                    ),
+                    None,
                 )
             surveys.append(
                 replace(
