@@ -34,9 +34,12 @@ MIN_WORD_FREQ = 3
 # Parts of speech never proposed as a correction: names of people and places and other proper nouns (so 安备
 # never becomes 安倍 or 安北). Organisations (nt) may be: 国务院, 民政部 are what official text misspells.
 PROPER_TAGS = frozenset({"nr", "nr1", "nr2", "nrf", "nrfg", "nrt", "ns", "nsf", "nz", "x", "eng"})
+# jieba tags common places (山东, 新疆, 哈尔滨) and many common words (上市, 中断, 东西) "ns": those at least this
+# common may be proposed as corrections; rarer places never are (a small town's name is not "corrected" into another).
+PLACE_MIN_FREQ = 300
 # Whole-word homophones (征收 typed as 正手 by a pinyin input method) are looked up for words this common.
 MIN_HOMOPHONE_FREQ = 10
-_INDEX_VERSION = 7
+_INDEX_VERSION = 8
 MASK = "\x00"
 
 
@@ -371,7 +374,8 @@ def _build(path: Path) -> tuple[dict[str, int], int, list[str], dict[str, str], 
             freq.setdefault(word[:k], 0)
         if tag in PROPER_TAGS:
             proper.append(word)
-            continue
+            if tag != "ns" or f < PLACE_MIN_FREQ:
+                continue
         n = len(word)
         if f < MIN_WORD_FREQ or n < MIN_WORD or n > MAX_WORD:
             continue

@@ -32,6 +32,12 @@ class WordLM:
         self.path = path
         self.order: int = model.order
         self._pieces = lru_cache(maxsize=200_000)(self._split)
+        self.unigram = lru_cache(maxsize=200_000)(self._unigram)
+
+    def _unigram(self, word: str) -> float:
+        """log10 probability of a word without context (its pieces' when the model does not know it): how common
+        it is in the model's modern text, where jieba's old counts undervalue words such as 拐卖."""
+        return self._model.score(" ".join(self._pieces(word)), bos=False, eos=False)
 
     def _split(self, token: str) -> tuple[str, ...]:
         model = self._model

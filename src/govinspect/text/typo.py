@@ -88,7 +88,7 @@ FEATURES = (
     "gain", "gain_per_char", "extra_chars", "covered", *(f"kind_{k}" for k in _KINDS), "log_freq_word",
     "log_freq_original", "log_freq_wrong", "log_freq_right", "ngram_order_gain", "ngram_known_gain",
     "worst_original", "worst_corrected", "pieces_merged", "word_len", "lm_word_original", "lm_word_corrected", "bias",
-    "rivals", "gain_over_rival", "cost_original",
+    "rivals", "gain_over_rival", "cost_original", "lm_unigram_word", "lm_unigram_original",
 )  # fmt: skip
 # Corrections closer than this many characters are judged again with each other applied (``_recheck``).
 NEAR = 8
@@ -264,13 +264,16 @@ def _units(tokens: list[str]) -> Iterator[tuple[int, int]]:
             yield k, k + 2
 
 
-def _homophones(unit: str, words: WordIndex) -> list[str]:
+@lru_cache(maxsize=65536)
+def _homophones(unit: str) -> tuple[str, ...]:
+    """Dictionary words spelt like ``unit`` in pinyin (kept per unit: reading a word's pinyin is costly)."""
+    homophones = word_index().homophones
     out: list[str] = []
     for key in pinyin_keys(unit):
-        for w in words.homophones.get(key, "").split("|"):
+        for w in homophones.get(key, "").split("|"):
             if w and w != unit and w not in out:
                 out.append(w)
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
@@ -427,6 +430,8 @@ class _RunScorer:
             0.0,  # rivals and gain_over_rival: filled in by _compete once every candidate of the run is known
             0.0,
             self.cost(i),
+            self.scorer.unigram(word),
+            self.scorer.unigram(self.run[a:b]),
         )
 
     def _in_words(self, offset: int, out: list[Candidate]) -> None:
@@ -477,7 +482,7 @@ class _RunScorer:
             unit = run[a:b]
             kind = "word" if last - first == 1 else "pair"
             unit_freq = freq.get(unit, 0)
-            for right in _homophones(unit, words):
+            for right in _homophones(unit):
                 # A much rarer homophone is not what the writer meant (cheap filter before the model).
                 if freq.get(right, 0) * HOMOPHONE_RATIO < unit_freq:
                     continue
