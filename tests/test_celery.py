@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +31,20 @@ from govinspect.store.results import SiteResult
 from tests.conftest import POSTGRES_URL
 
 PROFILE = load_profile("national-2019")
-REDIS_URL = os.environ.get("GOVINSPECT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _redis_url() -> str:
+    """Redis database 13 (or ``GOVINSPECT_TEST_REDIS_URL``'s), one further per pytest-xdist worker: the queue
+    names are fixed, so workers sharing a database would take, and clear, each other's tasks. (Redis has 16
+    databases: from 13, at most three workers; a fourth's tests are skipped saying the index is out of range.)"""
+    base = os.environ.get("GOVINSPECT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, …; unset without xdist
+    parts = urlsplit(base)
+    db = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+REDIS_URL = _redis_url()
 
 
 def _redis_unavailable() -> str | None:

@@ -18,6 +18,7 @@ from govinspect.farm import Farm
 from govinspect.registry import service
 from govinspect.store import Store, open_store
 from govinspect.store.results import Run, SiteResult
+from tests.conftest import quick_cli_crawls
 from tests.test_celery import REDIS_URL, shared_db  # noqa: F401  (shared_db: the fixture)
 from tests.test_celery_resume import _clear_queue, _worker
 
@@ -35,6 +36,7 @@ def test_the_cli_queues_inspections_and_plans_for_a_worker(
 ) -> None:
     from govinspect.cli import app
 
+    quick_cli_crawls(monkeypatch)  # the queued crawl options, sent to the worker: no politeness delay
     _clear_queue()
     store: Store = open_store(shared_db)
     plain = [s for s in farm_server.sites if s.behaviour is None and not s.down][:2]

@@ -21,6 +21,7 @@ from govinspect.runs.contract import document
 from govinspect.runs.inspect import InspectOptions, inspect_sites
 from govinspect.store import open_store
 from govinspect.store.results import FindingRow, Run, SiteResult
+from tests.conftest import quick_cli_crawls
 
 FAST = CrawlOptions(
     max_pages=120,
@@ -38,8 +39,13 @@ def inspected(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory):  # t
     settings = load_settings(env={"GOVINSPECT_HOME": str(home)})
     store = open_store(settings.database_url)
     report = service.import_file(store, farm_server.registry_csv)
+    # no screenshots: nothing here reads them (tests/test_inspect_js.py does), and each is a Chromium page load
     options = InspectOptions(
-        as_of=farm_server.as_of, crawl=FAST, links=LINKS, ca_file=str(farm_server.ca_file)
+        as_of=farm_server.as_of,
+        crawl=FAST,
+        links=LINKS,
+        ca_file=str(farm_server.ca_file),
+        screenshots=False,
     )
     result = inspect_sites(store, settings, [str(k) for k in report.keys], options)
     yield farm_server, store, result
@@ -72,6 +78,7 @@ def test_the_run_and_every_finding_are_stored(inspected) -> None:  # type: ignor
 
 
 def test_cli_inspect_writes_the_json_contract(farm_server: Farm, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    quick_cli_crawls(monkeypatch)  # the down site's homepage retried 0.2 s apart, not 10 s
     monkeypatch.setenv("GOVINSPECT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("GOVINSPECT_DATABASE_URL", raising=False)
     down = next(s for s in farm_server.sites if s.down)

@@ -67,18 +67,29 @@ def _scripted(farm: Farm) -> tuple[str, set[str]]:
     return code, set(urls)
 
 
-def test_scripted_columns_are_rendered_and_judged_on_their_items(js_farm) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def unrendered(js_farm) -> InspectionResult:  # type: ignore[no-untyped-def]
+    """The scripted site and the down one inspected without rendering, at most two screenshots a site: what the
+    raw HTML makes of the scripted columns, and the screenshots of vetoes (one run for both tests)."""
+    farm = js_farm[0]
+    code, _ = _scripted(farm)
+    down = next(s for s in farm.sites if s.down)
+    return _inspect(js_farm, [code, down.site_code], render=False, max_screenshots=2)
+
+
+def test_scripted_columns_are_rendered_and_judged_on_their_items(js_farm, unrendered) -> None:  # type: ignore[no-untyped-def]
     farm, _, store = js_farm
     code, scripted = _scripted(farm)
     truth = next(s for s in farm.truth()["sites"] if s["site_code"] == code)
     truly_blank = {d["url"] for d in truth["defects"] if d["check"] == "freshness.column_blank"}
 
-    raw = _inspect(js_farm, [code], render=False, screenshots=False)
-    raw_blank = {f.url for f in raw.outcomes[0].findings if f.check == "freshness.column_blank"}
+    raw = next(o for o in unrendered.outcomes if o.site_code == code)
+    raw_blank = {f.url for f in raw.findings if f.check == "freshness.column_blank"}
     assert raw_blank - truly_blank == scripted  # without a browser: every scripted column misjudged blank
-    assert "栏目不更新" in raw.outcomes[0].score.veto_names
+    assert "栏目不更新" in raw.score.veto_names
 
-    rendered = _inspect(js_farm, [code])
+    # no screenshots here: test_veto_findings_get_bounded_screenshots tests them
+    rendered = _inspect(js_farm, [code], screenshots=False)
     outcome = rendered.outcomes[0]
     blank = {f.url for f in outcome.findings if f.check == "freshness.column_blank"}
     assert blank == truly_blank  # right both ways: the scripted columns have items, the blank ones stay blank
@@ -103,11 +114,11 @@ def test_scripted_columns_are_rendered_and_judged_on_their_items(js_farm) -> Non
     assert rendered.notes == []
 
 
-def test_veto_findings_get_bounded_screenshots(js_farm) -> None:  # type: ignore[no-untyped-def]
+def test_veto_findings_get_bounded_screenshots(js_farm, unrendered) -> None:  # type: ignore[no-untyped-def]
     farm, settings, store = js_farm
     code, scripted = _scripted(farm)
     down = next(s for s in farm.sites if s.down)
-    result = _inspect(js_farm, [code, down.site_code], render=False, max_screenshots=2)
+    result = unrendered
     by_code = {o.site_code: o for o in result.outcomes}
     blank = [f for f in by_code[code].findings if f.url in scripted and f.check == "freshness.column_blank"]
     pictures = [f.evidence["screenshot"] for f in blank if "screenshot" in f.evidence]

@@ -26,6 +26,7 @@ from govinspect.reports import figures
 from govinspect.store import open_store
 from govinspect.store.models import Site
 from govinspect.store.results import Run, SiteResult
+from tests.conftest import quick_cli_crawls
 
 runner = CliRunner()
 
@@ -186,6 +187,7 @@ def reconciled(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory):  # 
     ]
     sites = [["--site", code] for code in codes]
     with pytest.MonkeyPatch.context() as patch:
+        quick_cli_crawls(patch)  # no politeness delay between a farm site's requests
         patch.setenv("GOVINSPECT_HOME", str(home))
         patch.delenv("GOVINSPECT_DATABASE_URL", raising=False)
         imported = runner.invoke(app, ["registry", "import", str(farm_server.registry_csv)])

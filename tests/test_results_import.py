@@ -21,6 +21,7 @@ from govinspect.runs.importer import ResultsImportError, import_results, run_doc
 from govinspect.store import Store, open_store
 from govinspect.store.models import Site, Unit
 from govinspect.store.results import FindingRow, Run, SiteResult
+from tests.conftest import quick_cli_crawls
 
 SITES = [
     ("3601000001", "南昌市人民政府", "市级门户"),
@@ -318,6 +319,7 @@ def test_inspect_json_imported_gives_the_same_report(farm_server: Farm, tmp_path
     from govinspect.config import load_settings
     from govinspect.runs.rescore import rescore_run
 
+    quick_cli_crawls(monkeypatch)  # no politeness delay, link retries 0.05 s apart
     monkeypatch.setenv("GOVINSPECT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("GOVINSPECT_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)

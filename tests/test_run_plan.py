@@ -37,6 +37,7 @@ from govinspect.runs.plan import (
 from govinspect.store import Store, open_store
 from govinspect.store.models import Site
 from govinspect.store.results import Plan, PlanSite, Run, SiteResult
+from tests.conftest import quick_cli_crawls
 from tests.test_reports_data import JIANGXI, populate
 
 FAILED_2020Q1 = {"3601000019", "3611000003", "3611000058", "3611280006"}
@@ -302,6 +303,7 @@ def planned(farm_server: Farm, tmp_path_factory: pytest.TempPathFactory):  # typ
     plan started from the command line (first without --allow-private-networks, refused)."""
     home = tmp_path_factory.mktemp("plan-home")
     patch = pytest.MonkeyPatch()
+    quick_cli_crawls(patch)  # no politeness delay between a farm site's requests
     patch.setenv("GOVINSPECT_HOME", str(home))
     patch.delenv("GOVINSPECT_DATABASE_URL", raising=False)
     settings = load_settings()
