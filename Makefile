@@ -25,10 +25,12 @@ assets: $(ASSETS)
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/govinspect demo
 
+# pytest on two workers (pytest-xdist), each taking whole files so a module's fixtures are built once; the
+# Celery tests take a Redis database per worker (tests/test_celery.py).
 test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
