@@ -15,13 +15,17 @@ How a typo is found, cheapest test first:
    name) and that are confusable with it: same pinyin, other tone, similar pinyin, or similar shape
    (``confusion.py``); whole words are tried against their homophones. A covered character is never replaced by
    one only written or read somewhat alike, and pairs of words where both are right (``data/typo_words.yaml``:
-   察看/查看) are never corrected either way.
+   察看/查看) are never corrected either way. Where the text reads badly, a lone character may also stand for a
+   common one-character word read the same (禾 -> 和). Nothing in a name-shaped span (a common surname and one or
+   two characters jieba leaves alone: 李润发, 刘通摄) is corrected.
 4. Each candidate is scored with Debian's KenLM word trigram on a few words either side (the gain in log10
-   probability), described by a few more facts (how common both words are, whether the model knows the original
+   probability), described by a few more facts (how common both words are, in jieba's counts and in the model's
+   own text, how badly the text reads there, how many other readings compete, whether the model knows the original
    as a word, n-gram orders matched before and after) and judged by boosted trees (``typo_model.py``,
-   ``data/typo_model.json``: fitted on the development half of the official-document set only by
-   ``bench/text/spelling.py --train``; the held-out half checks it). Corrections close together are judged again
-   with each other applied.
+   ``data/typo_model.json``: fitted by ``bench/text/spelling.py --train`` on the development half of the
+   official-document set and the legal-domain set, its threshold bounded by precision and by false findings on
+   correct text; the held-out half checks it). Corrections close together are judged again with each other
+   applied.
 
 Without the KenLM model the checker falls back to jieba's unigram word counts with fixed margins by kind of
 confusion: fewer typos found, stated by ``typo_mode()``.
