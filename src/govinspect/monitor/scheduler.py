@@ -275,9 +275,13 @@ class Monitor:
     def run(self, until: Callable[[], bool] | None = None) -> None:
         """Run until Ctrl-C or SIGTERM (or ``until()`` says so); stop cleanly."""
         self.scheduler = self.build()
-        previous = None
+        previous = previous_int = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+            if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+                # started with SIGINT ignored (a background job of a script, a test runner's worker): an
+                # interrupt sent to the service is still a request to stop
+                previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.scheduler.start()
         try:
             while not self.stopping.wait(0.5):
@@ -293,6 +297,8 @@ class Monitor:
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+            if previous_int is not None:
+                signal.signal(signal.SIGINT, previous_int)
 
     def next_runs(self, now: datetime | None = None) -> dict[str, datetime | None]:
         """When each job fires next (jitter aside), for the operator."""
