@@ -132,19 +132,15 @@ def _state(**kw: object) -> SiteState:
     return SiteState("3611000003", HOME, {"www.zgsr.gov.cn"}, **kw)  # type: ignore[arg-type]
 
 
-def _entry(url: str, role: str) -> tuple[int, int, str, int, str, str]:
-    return (-100, 1, url, 2, HOME, role)
-
-
 def test_unfetched_counts_columns_apart_and_skips_the_homepage_again() -> None:
     site = _state()
     _unfetched(
         site,
         [
-            _entry(HOME + "index.html", "list"),  # the homepage under another name
-            _entry(HOME + "art/2020/3/1/art_1_2.html", "article"),
-            _entry(HOME + "col/col12/index_3.html", "pagination"),
-            *(_entry(f"{HOME}cal/{n}.html", "list") for n in range(8)),
+            (HOME + "index.html", "list"),  # the homepage under another name
+            (HOME + "art/2020/3/1/art_1_2.html", "article"),
+            (HOME + "col/col12/index_3.html", "pagination"),
+            *((f"{HOME}cal/{n}.html", "list") for n in range(8)),
         ],
     )
     assert (site.unfetched, site.unfetched_columns) == (10, 8)

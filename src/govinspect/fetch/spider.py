@@ -16,7 +16,7 @@ import heapq
 import ipaddress
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -454,17 +454,21 @@ MAX_UNFETCHED = 2_000  # counted after the budget is spent: evidence, not a cens
 _COLUMN_ROLES = frozenset({"list", "sitemap", "hot", "board", "deep"})
 
 
-def _unfetched(site: SiteState, entries: list[tuple[int, int, str, int, str, str]]) -> None:
-    """Counts frontier entries that will never be fetched (not /index.html beside /: the homepage again)."""
-    for entry in entries:
-        parts = urlsplit(entry[2])
+def _unfetched(site: SiteState, found: Iterable[tuple[str, str]]) -> None:
+    """Counts URLs (with their roles) that will never be fetched (not /index.html beside /: the homepage again)."""
+    for url, role in found:
+        parts = urlsplit(url)
         if _HOME_ALIAS.match(parts.path) and not parts.query:
             continue
         site.unfetched += 1
-        if entry[5] in _COLUMN_ROLES:
+        if role in _COLUMN_ROLES:
             site.unfetched_columns += 1
             if len(site.unfetched_sample) < 5:
-                site.unfetched_sample.append(entry[2])
+                site.unfetched_sample.append(url)
+
+
+def _left_in(frontier: Iterable[tuple[int, int, str, int, str, str]]) -> Iterator[tuple[str, str]]:
+    return ((url, role) for _, _, url, _, _, role in frontier)
 
 
 Sink = Callable[[SnapshotRecord], None]
@@ -665,25 +669,22 @@ class GovSpider(scrapy.Spider):
         if url in site.looked_at or netloc_key(url) not in site.allowed or len(url) > URL_LENGTH_LIMIT:
             return
         left = self.options.max_pages - site.scheduled
-        if left <= 0:
-            if site.unfetched < MAX_UNFETCHED:  # beyond it the count is a floor; sets stay bounded
-                site.looked_at.add(url)
-                key = canonicalize_url(url)
-                if key not in site.seen:
-                    site.seen.add(key)
-                    _unfetched(site, [(0, 0, url, depth, referrer, role)])
+        if left <= 0 and site.unfetched >= MAX_UNFETCHED:  # beyond it the count is a floor; sets stay bounded
             return
         site.looked_at.add(url)
         key = canonicalize_url(url)
         if key in site.seen:
             return
         site.seen.add(key)
+        if left <= 0:  # found once the budget is spent: counted, never fetched
+            _unfetched(site, [(url, role)])
+            return
         site.queued += 1
         heapq.heappush(site.frontier, (-priority, site.queued, url, depth, referrer, role))
         if len(site.frontier) > 2 * left + 64:
             # Only the best ``left`` can still be fetched: later finds only add competition. Bounds memory.
             site.frontier.sort()
-            _unfetched(site, site.frontier[left:])
+            _unfetched(site, _left_in(site.frontier[left:]))
             del site.frontier[left:]
 
     def _pump(self, site: SiteState) -> Iterator[Request]:
@@ -691,7 +692,7 @@ class GovSpider(scrapy.Spider):
         window = max(2, 2 * self.options.concurrency_per_host)
         while site.frontier and site.inflight < window:
             if site.scheduled >= self.options.max_pages or site.stopped:
-                _unfetched(site, site.frontier)
+                _unfetched(site, _left_in(site.frontier))
                 site.frontier.clear()
                 return
             neg, _, url, depth, referrer, role = heapq.heappop(site.frontier)
@@ -825,8 +826,8 @@ class GovSpider(scrapy.Spider):
             site.inflight = max(0, site.inflight - 1)
         if isinstance(failure.value, SiteStopped):
             if meta["gi_kind"] == "page":  # scheduled, then dropped: never fetched
-                _unfetched(site, [(0, 0, meta["gi_url"], 0, "", meta.get("gi_role") or "list")])
-            _unfetched(site, site.frontier)
+                _unfetched(site, [(meta["gi_url"], meta.get("gi_role") or "list")])
+            _unfetched(site, _left_in(site.frontier))
             site.frontier.clear()
             return
         host = urlsplit(request.url).hostname
