@@ -87,10 +87,7 @@ class ContentScan:
 
 
 def _published(page: Page) -> date | None:
-    article = page.article
-    if article.displayed_date is not None:
-        return article.displayed_date.date
-    return article.meta_date or article.url_date
+    return page.article.published or page.article.url_date
 
 
 def _issue(

@@ -775,8 +775,7 @@ def _before(entry: tuple[object, int | None] | None, start: date | None) -> bool
     if entry is None or start is None:
         return False
     article = getattr(entry[0], "article", None)
-    shown = article.displayed_date.date if article and article.displayed_date else None
-    published = shown or (article.meta_date if article else None)
+    published = article.published if article is not None else None
     return published is not None and published < start
 
 

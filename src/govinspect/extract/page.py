@@ -74,6 +74,11 @@ class Article:
     source: str | None  # 来源
     text: str  # the main text
 
+    @property
+    def published(self) -> date | None:
+        """The date the page says it was published: the one shown by the headline, else meta PubDate."""
+        return self.displayed_date.date if self.displayed_date is not None else self.meta_date
+
 
 @dataclass(frozen=True)
 class Page:

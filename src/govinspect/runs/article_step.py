@@ -107,9 +107,7 @@ def policy_facts(
     seen: set[str] = set()
     for snapshot, page in _articles(extraction, index):
         entry = index.entries.get(page.url)
-        published = (
-            page.article.displayed_date.date if page.article.displayed_date else page.article.meta_date
-        )
+        published = page.article.published
         found = policy_item(
             page,
             snapshot.snapshot_id,
