@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,11 +69,9 @@ def stored_pages(snapshots: SnapshotStore, crawl_id: int, site_code: str) -> lis
 
 
 def crawl_outcome(record: dict[str, Any] | None) -> CrawlOutcome | None:
-    """The crawl's record of how a site's crawl ended, as the model keeps it (unknown keys left out)."""
-    if not record:
-        return None
-    known = {f.name for f in fields(CrawlOutcome)}
-    return read_dataclass(CrawlOutcome, {k: v for k, v in record.items() if k in known})
+    """The crawl's record of how a site's crawl ended, as the model keeps it (read_dataclass leaves out the keys
+    it does not hold, such as ``scheduled``)."""
+    return read_dataclass(CrawlOutcome, record) if record else None
 
 
 def judge(model: SiteModel, profile: Profile, as_of: date) -> tuple[list[Finding], SiteScore]:
