@@ -67,16 +67,7 @@ def test_word_index_excludes_person_names() -> None:
     ("text", "wrong", "right"),
     [
         ("国家自然科学奖分为一等奖、二登奖两个等级。", "登", "等"),
-        pytest.param(
-            "结合当前乖买人口犯罪的特点，依法严厉打击。",
-            "乖买",
-            "拐卖",
-            # a known miss since the threshold also bounds false findings on correct text (2.9 per 10,000
-            # characters of real pages): 拐卖 is rare in the word counts and its candidate scores under it
-            marks=pytest.mark.xfail(
-                strict=True, reason="拐卖 scores under the threshold bounded by real pages"
-            ),
-        ),
+        ("结合当前乖买人口犯罪的特点，依法严厉打击。", "乖买", "拐卖"),
         ("市政府召开民营企业坐谈会。", "坐", "座"),
         ("我们要一如继往地做好工作。", "继", "既"),
         ("对符合条件的困难群众纳入最低生活暴涨范围。", "暴涨", "保障"),

@@ -205,6 +205,42 @@ def speed() -> None:
         )
 
 
+def real_text_false_findings() -> None:
+    """Typo findings on correct official writing as users get them (``check_text``: identifiers, footers and
+    lexicon forms protected): the visible text of the saved government pages in ../shared/data/gov_html and the
+    circulars in ../shared/seeds. Every finding there is a false one (a person checked each page); they are listed
+    so a reader can judge them. Reported, never tuned on."""
+    from datetime import date
+
+    from govinspect.text.check import check_text
+    from govinspect.text.html import visible_text
+
+    shared = DATA.parent.parent
+    paths = [
+        *sorted((shared / "data" / "gov_html").glob("*.html")),
+        *sorted((shared / "seeds").glob("*.txt")),
+    ]
+    if not paths:
+        print(f"\nfalse findings on correct real text: skipped, no pages under {shared}")
+        return
+    chars = 0
+    found = []
+    for path in paths:
+        raw = path.read_bytes().decode("utf-8", errors="replace")
+        text = visible_text(raw) if path.suffix == ".html" else raw
+        chars += len(text)
+        for f in check_text(text, as_of=date.today()):
+            if f.check == "content.typo":
+                context = text[max(0, f.start - 8) : f.end + 8].replace("\n", " ")
+                found.append(f"{path.name}: {f.text} -> {f.suggestion}  …{context}…")
+    print(
+        f"\nfalse findings on correct real text ({len(paths)} pages and circulars, {chars:,} characters): "
+        f"{len(found)}, {len(found) / chars * 10_000:.1f} per 10,000 characters"
+    )
+    for line in found:
+        print(f"  {line}")
+
+
 def try_pycorrector(rows: Sequence[Row]) -> None:
     """Run pycorrector's KenLM corrector beside ours when it is installed with its model; else say why not."""
     print(f"\npycorrector KenLM corrector (published SIGHAN-15 F1 {PYCORRECTOR_PUBLISHED_F1}, its README):")
@@ -252,7 +288,9 @@ def main() -> int:
     ap.add_argument("--no-startup", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument(
-        "--sets", default="", help="comma-separated substrings of the set names to run (dev,held-out,SIGHAN)"
+        "--sets",
+        default="",
+        help="comma-separated substrings of the set names to run (dev,held-out,SIGHAN,real)",
     )
     args = ap.parse_args()
     if args.unigram:
@@ -307,6 +345,8 @@ def main() -> int:
             metrics(rows, preds),
             f"  ({chars / dt:,.0f} chars/s)",
         )
+    if not args.sets or "real" in args.sets:
+        real_text_false_findings()
     if not args.no_speed:
         speed()
     if not args.no_startup:
@@ -325,10 +365,14 @@ def main() -> int:
     return 0
 
 
-TRAIN_TARGET_P = 0.95  # out-of-fold character precision the threshold is set for (held-out must keep 0.90)
+# Out-of-fold character precision the threshold is set for: the target is 0.90 on held-out official text, and the
+# held-out half has come out 0.01-0.02 below the out-of-fold figure.
+TRAIN_TARGET_P = 0.92
 TRAIN_FOLDS = 4
-# Out-of-fold false findings per 10,000 characters of correct text the threshold may allow.
-TRAIN_MAX_FALSE = 4.0
+# Out-of-fold false findings per 10,000 characters of correct text the threshold may allow. The correct side of
+# this set is text written around typo-prone words: at the same threshold the checker errs there about four times
+# as often as on the real pages and circulars ``real_text_false_findings`` reads (11.3 against 2.7 per 10,000).
+TRAIN_MAX_FALSE = 12.0
 TRAIN_PARAMS = {"n_trees": 200, "depth": 3, "rate": 0.08, "min_leaf": 20}
 
 

