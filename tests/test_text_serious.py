@@ -76,6 +76,8 @@ def test_short_generic_old_names_are_only_notices() -> None:
     found = serious("农业部发布数据。")
     assert [(f.severity, f.suggestion) for f in found] == [("notice", "农业农村部")]
     assert serious("各级农业部门要落实") == []
+    # 部际: inter-ministerial, not the former 建设部 (found in the official-document set)
+    assert serious("建立公共法律服务体系建设部际联席会议制度。") == []
 
 
 def test_former_title_used_as_current() -> None:

@@ -48,8 +48,9 @@ _HISTORY = re.compile(
 )
 _FORMER_LIST = re.compile(r"[原前][\u4e00-\u9fff]{2,9}(?:、|和|及|与)$")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
-# 国土资源部门, 文化部署, 农业部分, 襄樊市民, 襄樊市场, 大港区域: ordinary wording, not the body or division
-_NOT_A_NAME_AFTER = "门署分位件民场域"
+# 国土资源部门, 文化部署, 农业部分, 襄樊市民, 襄樊市场, 大港区域, 体系建设部际联席会议 (inter-ministerial):
+# ordinary wording, not the body or division
+_NOT_A_NAME_AFTER = "门署分位件民场域际"
 _QUOTED = re.compile(r"[“\"「『‘]([一二三四五六七八九十两][^“”\"「」『』‘’\n]{1,7})[”\"」』’]")
 _OPEN_QUOTES = '“"「『‘'
 _CLOSE_QUOTES = '”"」』’'
