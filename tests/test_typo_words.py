@@ -42,7 +42,7 @@ def test_shared_part_confusion() -> None:
 def test_shared_part_typo_found(text: str, wrong: str, right: str) -> None:
     found = [(f.text, f.suggestion, f.evidence["kind"]) for f in typo.find_typos(text)]
     assert (wrong, right, "part") in found
-    assert "形近（部件相同）" in typo.find_typos(text)[0].message
+    assert "部件相同的形近字" in typo.find_typos(text)[0].message
 
 
 def test_official_words_data() -> None:
