@@ -394,8 +394,8 @@ def main() -> int:
 TRAIN_TARGET_P = 0.95
 TRAIN_FOLDS = 4
 # Out-of-fold false findings per 10,000 characters of correct text the threshold may allow. The correct side of
-# this set is text written around typo-prone words: at the same threshold the checker errs there about four times
-# as often as on the real pages and circulars ``real_text_false_findings`` reads (9.9 against 2.5 per 10,000).
+# this set is text written around typo-prone words: at the same threshold the checker errs there three to four times
+# as often as on the real pages and circulars ``real_text_false_findings`` reads (9.9 against 2.9 per 10,000).
 TRAIN_MAX_FALSE = 10.0
 TRAIN_PARAMS = {"n_trees": 200, "depth": 3, "rate": 0.08, "min_leaf": 20}
 
