@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
+from correct_writing import correct_writing  # noqa: E402  (beside this script)
+
 from govinspect.text.check import check_text  # noqa: E402
 from govinspect.text.hidden_links import find_html_threats  # noqa: E402
-from govinspect.text.html import first_date, visible_text  # noqa: E402
+from govinspect.text.html import first_date  # noqa: E402
 from govinspect.text.serious import NUMERALS, _common_chars, matcher  # noqa: E402
 
 CONTEXTS = [("各单位要认真贯彻", "，切实抓好落实。"), ("会议强调，", "是做好各项工作的根本遵循。"), ("", "")]
@@ -283,16 +285,14 @@ def to_traditional(text: str) -> str:
 
 
 def correct_text() -> None:
-    pages = sorted((SHARED / "data" / "gov_html").glob("*.html"))
-    seeds = sorted((SHARED / "seeds").glob("*.txt"))
-    if not pages and not seeds:
+    texts = correct_writing(SHARED)
+    if not texts:
         print(f"correct text: skipped, {SHARED} is absent")
         return
+    pages = sum(path.suffix == ".html" for path, _, _ in texts)
     chars = 0
     counts: Counter = Counter()
-    for path in pages + seeds:
-        raw = path.read_bytes().decode("utf-8", errors="replace")
-        text = visible_text(raw) if path.suffix == ".html" else raw
+    for path, raw, text in texts:
         chars += len(text)
         found = first_date(text)
         page_day = date(*found) if found else date.today()
@@ -310,7 +310,7 @@ def correct_text() -> None:
                 counts[("html", f.check, f.severity)] += 1
                 print(f"  {path.name} [html] {f.check} {f.severity}: {f.message}")
     vetoes = sum(v for k, v in counts.items() if k[2] == "veto")
-    print(f"correct text: {len(pages)} government pages + {len(seeds)} circulars, {chars:,} characters")
+    print(f"correct text: {pages} government pages + {len(texts) - pages} circulars, {chars:,} characters")
     print(
         f"  serious/illegal findings: {sum(counts.values())} (vetoes {vetoes}); every one would be false,"
         f" so precision there is {'n/a (no findings)' if not counts else '0.0'}"

@@ -234,29 +234,25 @@ def real_text_false_findings() -> None:
     so a reader can judge them. Reported, never tuned on."""
     from datetime import date
 
+    from correct_writing import correct_writing
+
     from govinspect.text.check import check_text
-    from govinspect.text.html import visible_text
 
     shared = DATA.parent.parent
-    paths = [
-        *sorted((shared / "data" / "gov_html").glob("*.html")),
-        *sorted((shared / "seeds").glob("*.txt")),
-    ]
-    if not paths:
+    texts = correct_writing(shared)
+    if not texts:
         print(f"\nfalse findings on correct real text: skipped, no pages under {shared}")
         return
     chars = 0
     found = []
-    for path in paths:
-        raw = path.read_bytes().decode("utf-8", errors="replace")
-        text = visible_text(raw) if path.suffix == ".html" else raw
+    for path, _, text in texts:
         chars += len(text)
         for f in check_text(text, as_of=date.today()):
             if f.check == "content.typo":
                 context = text[max(0, f.start - 8) : f.end + 8].replace("\n", " ")
                 found.append(f"{path.name}: {f.text} -> {f.suggestion}  …{context}…")
     print(
-        f"\nfalse findings on correct real text ({len(paths)} pages and circulars, {chars:,} characters): "
+        f"\nfalse findings on correct real text ({len(texts)} pages and circulars, {chars:,} characters): "
         f"{len(found)}, {len(found) / chars * 10_000:.1f} per 10,000 characters"
     )
     for line in found:
